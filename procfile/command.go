@@ -1,0 +1,152 @@
+package procfile
+
+import (
+	"strings"
+
+	"github.com/mattn/go-shellwords"
+)
+
+// Exec says how to run a command without leaving a wrapper shell between
+// hiverun and the program: either directly (Argv, plus leading VAR=value
+// assignments in Env) or as `sh -c Script` where Script execs its last
+// command, so signals and pids reach the real program.
+type Exec struct {
+	Argv   []string
+	Env    []string // "KEY=value" from leading assignments of a direct command
+	Script string   // set when a shell is needed
+}
+
+// shellBuiltins cannot be executed directly; a command starting with one
+// keeps its shell.
+var shellBuiltins = map[string]bool{
+	"cd": true, "export": true, "exec": true, ".": true, "source": true, "set": true,
+	"unset": true, "ulimit": true, "umask": true, "trap": true, "eval": true, "wait": true,
+	"alias": true, "read": true, "shift": true, "if": true, "for": true, "while": true,
+	"until": true, "case": true, "{": true, "!": true, "function": true, "exit": true,
+	"return": true, ":": true, "true": true, "false": true, "test": true, "[": true,
+	"local": true, "readonly": true,
+}
+
+// PlanExec decides how to run command.
+func PlanExec(command string) Exec {
+	if argv, env, ok := simpleCommand(command); ok {
+		return Exec{Argv: argv, Env: env}
+	}
+	return Exec{Script: execLast(command)}
+}
+
+// simpleCommand accepts only words, quotes and leading assignments: nothing
+// whose meaning needs a shell (expansion, globbing, operators, redirection).
+func simpleCommand(command string) (argv, env []string, ok bool) {
+	if strings.ContainsAny(command, "$`|&;<>(){}*?[]~#\\\n!") {
+		return nil, nil, false
+	}
+	words, err := shellwords.Parse(command)
+	if err != nil || len(words) == 0 {
+		return nil, nil, false
+	}
+	i := 0
+	for ; i < len(words) && isAssignment(words[i]); i++ {
+		env = append(env, words[i])
+	}
+	if i == len(words) || shellBuiltins[words[i]] || strings.Contains(words[i], "=") {
+		return nil, nil, false
+	}
+	return words[i:], env, true
+}
+
+func isAssignment(w string) bool {
+	k, _, ok := strings.Cut(w, "=")
+	return ok && nameRE.MatchString(k) && !strings.Contains(k, "-") && (k[0] < '0' || k[0] > '9')
+}
+
+// execLast rewrites "a && b; c" as "a && b; exec c" when the last command is
+// a plain command in a plain list. Anything it does not fully understand
+// (pipes, background jobs, subshells, compound commands, heredocs) is left
+// alone: the shell then stays, which is always correct, only heavier.
+func execLast(script string) string {
+	inSingle, inDouble, escaped := false, false, false
+	last := 0 // start of the last top-level command
+	for i := 0; i < len(script); i++ {
+		c := script[i]
+		switch {
+		case escaped:
+			escaped = false
+			continue
+		case c == '\\' && !inSingle:
+			escaped = true
+			continue
+		case inSingle:
+			if c == '\'' {
+				inSingle = false
+			}
+			continue
+		case inDouble:
+			if c == '"' {
+				inDouble = false
+			} else if c == '`' || (c == '$' && i+1 < len(script) && script[i+1] == '(') {
+				return script
+			}
+			continue
+		}
+		switch c {
+		case '\'':
+			inSingle = true
+		case '"':
+			inDouble = true
+		case '`', '(', ')', '{', '}', '\n', '<', '#':
+			// '<' could be a heredoc; '#' a comment eating the rest of a line.
+			return script
+		case '|':
+			if i+1 < len(script) && script[i+1] == '|' {
+				// "a || b": b may not run, so it cannot be exec'd safely
+				// unless it is the last, which it is when nothing follows.
+				i++
+				last = i + 1
+				continue
+			}
+			return script
+		case '&':
+			if i+1 < len(script) && script[i+1] == '&' {
+				i++
+				last = i + 1
+				continue
+			}
+			return script
+		case ';':
+			last = i + 1
+		}
+	}
+	if inSingle || inDouble || escaped {
+		return script
+	}
+	tail := script[last:]
+	words := strings.Fields(tail)
+	if len(words) == 0 {
+		return script
+	}
+	j := 0
+	for j < len(words) && isAssignment(words[j]) && !strings.ContainsAny(words[j], "'\"") {
+		j++
+	}
+	if j == len(words) || shellBuiltins[words[j]] || strings.ContainsAny(words[j], "=$'\"") {
+		return script
+	}
+	for _, kw := range []string{"do", "done", "then", "fi", "esac", "else", "elif", "in"} {
+		for _, w := range words {
+			if w == kw {
+				return script
+			}
+		}
+	}
+	// Insert "exec" before the command word, after any assignments, keeping
+	// the user's spacing elsewhere.
+	lead := len(tail) - len(strings.TrimLeft(tail, " \t"))
+	pos := last + lead
+	for k := 0; k < j; k++ {
+		pos += len(words[k])
+		rest := script[pos:]
+		pos += len(rest) - len(strings.TrimLeft(rest, " \t"))
+	}
+	return script[:pos] + "exec " + script[pos:]
+}

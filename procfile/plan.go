@@ -1,0 +1,325 @@
+package procfile
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Options are the inputs of Resolve besides the Procfile.
+type Options struct {
+	Root      string   // project folder; default: the Procfile's folder
+	EnvFiles  []string // nil: Root/.env when present
+	Inherited []string // the environment hiverun was started with
+	BasePort  int      // -p; 0: PORT from env files or environment, else 5000
+	Formation string   // -m, e.g. "all=1,web=2"
+	Select    []string // process names; empty: all
+	NoDeps    bool
+	Grace     time.Duration // -t: default stop grace
+	TTY       bool          // --tty: every process on a pseudo-terminal
+}
+
+// Instance is one process to run: web.1, web.2.
+type Instance struct {
+	Name      string // web.1
+	Display   string // web when it is the only instance, else web.1
+	Proc      *Process
+	Number    int // 1-based
+	Port      int
+	PortOwned bool
+	Env       *Env
+	Dir       string // absolute
+	Exec      Exec
+	Check     Check
+	Clean     []string // globs relative to Dir's root, variables expanded
+	Grace     time.Duration
+	TTY       bool
+}
+
+// Plan is everything needed to run a stack, resolved before anything
+// starts.
+type Plan struct {
+	Procfile  *Procfile
+	Root      string
+	Env       *Env // inherited + env files, without PORT/PS
+	Selected  []*Process
+	Instances []*Instance
+	Count     map[string]int // instances per process (selected or not)
+	BasePort  int
+}
+
+// InstancesOf returns the instances of process name.
+func (pl *Plan) InstancesOf(name string) []*Instance {
+	var out []*Instance
+	for _, in := range pl.Instances {
+		if in.Proc.Name == name {
+			out = append(out, in)
+		}
+	}
+	return out
+}
+
+// Resolve turns a Procfile, env files and flags into instances.
+func Resolve(pf *Procfile, o Options) (*Plan, error) {
+	if len(pf.Processes) == 0 {
+		return nil, &Error{File: pf.File, Msg: "no processes defined (expected lines like web: COMMAND)"}
+	}
+	root := o.Root
+	if root == "" {
+		root = filepath.Dir(pf.File)
+	}
+	root, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	env := NewEnv(o.Inherited)
+	files := o.EnvFiles
+	if files == nil {
+		def := filepath.Join(root, ".env")
+		if _, err := os.Stat(def); err == nil {
+			files = []string{def}
+		}
+	}
+	for _, f := range files {
+		ef, err := ReadEnvFile(f)
+		if err != nil {
+			return nil, err
+		}
+		env.Apply(ef)
+	}
+	base := o.BasePort
+	if base == 0 {
+		base = 5000
+		if v, ok := env.Values["PORT"]; ok && v != "" {
+			n, err := ParsePort(v)
+			if err != nil {
+				return nil, &Error{File: env.Source["PORT"], Msg: fmt.Sprintf("PORT=%s: %v", v, err)}
+			}
+			base = n
+		}
+	}
+	count, err := ParseFormation(pf, o.Formation)
+	if err != nil {
+		return nil, err
+	}
+	selected, err := selectProcesses(pf, o.Select, o.NoDeps)
+	if err != nil {
+		return nil, err
+	}
+	pl := &Plan{Procfile: pf, Root: root, Env: env, Count: count, BasePort: base}
+	for _, p := range pf.Processes {
+		if !selected[p.Name] {
+			continue
+		}
+		pl.Selected = append(pl.Selected, p)
+		if count[p.Name] > 0 {
+			for _, d := range p.Depends {
+				if count[d] == 0 && !(o.NoDeps && !selected[d]) {
+					return nil, &Error{File: pf.File, Line: p.KeyLine("depends"),
+						Msg: fmt.Sprintf("%s depends on %s, which the formation leaves out (%s=0)", p.Name, d, d)}
+				}
+			}
+		}
+		for n := 1; n <= count[p.Name]; n++ {
+			in, err := resolveInstance(pl, p, n, o)
+			if err != nil {
+				return nil, err
+			}
+			pl.Instances = append(pl.Instances, in)
+		}
+	}
+	return pl, nil
+}
+
+func resolveInstance(pl *Plan, p *Process, n int, o Options) (*Instance, error) {
+	pf := pl.Procfile
+	in := &Instance{Proc: p, Number: n, Name: fmt.Sprintf("%s.%d", p.Name, n), Display: p.Name,
+		Grace: o.Grace, TTY: p.TTY || o.TTY}
+	if pl.Count[p.Name] > 1 {
+		in.Display = in.Name
+	}
+	if p.GraceSet {
+		in.Grace = p.Grace
+	}
+	in.Port = pl.BasePort + p.Index*100 + n - 1
+	env := pl.Env.Clone()
+	if p.Port != "" {
+		v := expand(p.Port, env)
+		port, err := ParsePort(v)
+		if err != nil {
+			return nil, &Error{File: pf.File, Line: p.KeyLine("port"), Msg: fmt.Sprintf("port=%s: %v", p.Port, err)}
+		}
+		in.Port, in.PortOwned = port+n-1, true
+		if in.Port > 65535 {
+			return nil, &Error{File: pf.File, Line: p.KeyLine("port"), Msg: fmt.Sprintf("port=%s: instance %d would use port %d, out of range", p.Port, n, in.Port)}
+		}
+	}
+	if in.Port > 65535 {
+		return nil, &Error{File: pf.File, Line: p.Line, Msg: fmt.Sprintf("%s would get PORT %d, out of range (lower -p or PORT)", in.Name, in.Port)}
+	}
+	portSource := "PORT rule"
+	if in.PortOwned {
+		portSource = fmt.Sprintf("%s:%d", pf.File, p.KeyLine("port"))
+	}
+	env.Set("PORT", strconv.Itoa(in.Port), portSource)
+	env.Set("PS", in.Name, "PS rule")
+	if _, ok := env.Values["PYTHONUNBUFFERED"]; !ok {
+		env.Set("PYTHONUNBUFFERED", "1", "hiverun")
+	}
+	in.Env = env
+
+	in.Dir = pl.Root
+	if p.Dir != "" {
+		d := expand(p.Dir, env)
+		if err := insideProject(d); err != nil {
+			return nil, &Error{File: pf.File, Line: p.KeyLine("dir"), Msg: fmt.Sprintf("dir=%s: %v", p.Dir, err)}
+		}
+		in.Dir = filepath.Join(pl.Root, d)
+	}
+	for _, g := range p.Clean {
+		g = expand(g, env)
+		if err := insideProject(g); err != nil {
+			return nil, &Error{File: pf.File, Line: p.KeyLine("clean"), Msg: fmt.Sprintf("clean=%s: %v", g, err)}
+		}
+		in.Clean = append(in.Clean, g)
+	}
+
+	switch {
+	case p.Health != "":
+		c, err := ParseCheck(expand(p.Health, env), in.Port)
+		if err != nil {
+			return nil, &Error{File: pf.File, Line: p.KeyLine("health"), Msg: err.Error()}
+		}
+		in.Check = c
+	case in.PortOwned && !p.Oneshot:
+		in.Check, _ = ParseCheck("tcp", in.Port)
+	}
+	in.Exec = PlanExec(p.Command)
+	return in, nil
+}
+
+// expand replaces $VAR and ${VAR} from env; unknown variables become "".
+func expand(s string, env *Env) string {
+	return os.Expand(s, func(k string) string { return env.Values[k] })
+}
+
+// ParseFormation reads "all=1,web=2" into a count for every process.
+func ParseFormation(pf *Procfile, spec string) (map[string]int, error) {
+	count := map[string]int{}
+	for _, p := range pf.Processes {
+		count[p.Name] = 1
+	}
+	if strings.TrimSpace(spec) == "" {
+		return count, nil
+	}
+	explicit := map[string]bool{}
+	all := -1
+	for _, part := range strings.Split(spec, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
+		n, err := strconv.Atoi(v)
+		if !ok || err != nil || n < 0 || n > 1000 {
+			return nil, &Error{Msg: fmt.Sprintf("formation %q: expected NAME=COUNT pairs like all=1,web=2 (COUNT 0-1000), got %q", spec, part)}
+		}
+		if k == "all" {
+			all = n
+			continue
+		}
+		if pf.Lookup(k) == nil {
+			return nil, &Error{Msg: fmt.Sprintf("formation %q: unknown process %q (known: %s)", spec, k, names(pf))}
+		}
+		count[k] = n
+		explicit[k] = true
+	}
+	if all >= 0 {
+		for _, p := range pf.Processes {
+			if !explicit[p.Name] {
+				count[p.Name] = all
+			}
+		}
+	}
+	return count, nil
+}
+
+func names(pf *Procfile) string {
+	var out []string
+	for _, p := range pf.Processes {
+		out = append(out, p.Name)
+	}
+	return strings.Join(out, ", ")
+}
+
+// selectProcesses returns the named processes and, unless noDeps, all they
+// depend on transitively.
+func selectProcesses(pf *Procfile, want []string, noDeps bool) (map[string]bool, error) {
+	sel := map[string]bool{}
+	if len(want) == 0 {
+		for _, p := range pf.Processes {
+			sel[p.Name] = true
+		}
+		return sel, nil
+	}
+	var add func(p *Process)
+	add = func(p *Process) {
+		if sel[p.Name] {
+			return
+		}
+		sel[p.Name] = true
+		if noDeps {
+			return
+		}
+		for _, d := range p.Depends {
+			add(pf.Lookup(d))
+		}
+	}
+	for _, w := range want {
+		p := pf.Lookup(w)
+		if p == nil {
+			return nil, &Error{Msg: fmt.Sprintf("unknown process %q (the Procfile defines: %s)", w, names(pf))}
+		}
+		add(p)
+	}
+	return sel, nil
+}
+
+// StartOrder lists the selected processes so that each comes after what it
+// depends on (Procfile order among equals).
+func (pl *Plan) StartOrder() []string {
+	var out []string
+	done := map[string]bool{}
+	inPlan := map[string]bool{}
+	for _, p := range pl.Selected {
+		inPlan[p.Name] = true
+	}
+	for len(out) < len(pl.Selected) {
+		for _, p := range pl.Selected {
+			if done[p.Name] {
+				continue
+			}
+			ok := true
+			for _, d := range p.Depends {
+				if inPlan[d] && !done[d] {
+					ok = false
+				}
+			}
+			if ok {
+				done[p.Name] = true
+				out = append(out, p.Name)
+			}
+		}
+	}
+	return out
+}
+
+// SortedKeys returns the keys of m in order.
+func SortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
