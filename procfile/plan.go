@@ -50,6 +50,17 @@ type Plan struct {
 	Instances []*Instance
 	Count     map[string]int // instances per process (selected or not)
 	BasePort  int
+	opts      Options
+}
+
+// ResolveOne resolves the first instance of p whatever the formation says,
+// for reports about a process that will not run. It is nil on error.
+func ResolveOne(pl *Plan, p *Process) *Instance {
+	in, err := resolveInstance(pl, p, 1, pl.opts)
+	if err != nil {
+		return nil
+	}
+	return in
 }
 
 // InstancesOf returns the instances of process name.
@@ -76,20 +87,9 @@ func Resolve(pf *Procfile, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := NewEnv(o.Inherited)
-	files := o.EnvFiles
-	if files == nil {
-		def := filepath.Join(root, ".env")
-		if _, err := os.Stat(def); err == nil {
-			files = []string{def}
-		}
-	}
-	for _, f := range files {
-		ef, err := ReadEnvFile(f)
-		if err != nil {
-			return nil, err
-		}
-		env.Apply(ef)
+	env, err := LoadEnv(root, o.EnvFiles, o.Inherited)
+	if err != nil {
+		return nil, err
 	}
 	base := o.BasePort
 	if base == 0 {
@@ -110,7 +110,7 @@ func Resolve(pf *Procfile, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl := &Plan{Procfile: pf, Root: root, Env: env, Count: count, BasePort: base}
+	pl := &Plan{Procfile: pf, Root: root, Env: env, Count: count, BasePort: base, opts: o}
 	for _, p := range pf.Processes {
 		if !selected[p.Name] {
 			continue
@@ -200,6 +200,26 @@ func resolveInstance(pl *Plan, p *Process, n int, o Options) (*Instance, error) 
 	}
 	in.Exec = PlanExec(p.Command)
 	return in, nil
+}
+
+// LoadEnv layers the env files (nil: root/.env when present) over the
+// inherited environment, later files winning, as foreman does.
+func LoadEnv(root string, files []string, inherited []string) (*Env, error) {
+	env := NewEnv(inherited)
+	if files == nil {
+		def := filepath.Join(root, ".env")
+		if _, err := os.Stat(def); err == nil {
+			files = []string{def}
+		}
+	}
+	for _, f := range files {
+		ef, err := ReadEnvFile(f)
+		if err != nil {
+			return nil, err
+		}
+		env.Apply(ef)
+	}
+	return env, nil
 }
 
 // expand replaces $VAR and ${VAR} from env; unknown variables become "".

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/hiverun/hiverun/procfile"
+)
+
+// globals are the flags every command shares (SPEC §8).
+type globals struct {
+	procfile    string
+	envFiles    []string
+	formation   string
+	port        int
+	timeout     string
+	root        string
+	noDeps      bool
+	noColor     bool
+	noTimestamp bool
+	tty         bool
+}
+
+func newRootCmd() *cobra.Command {
+	g := &globals{}
+	root := &cobra.Command{
+		Use:   "hiverun [PROCESS...]",
+		Short: "Boot a development stack from a Procfile, in dependency order",
+		Long: `hiverun runs the processes of a Procfile, like foreman start, and adds what
+hand-written start scripts do badly: dependency order (depends=), measured
+readiness (health=), optional processes, and a clean stop of everything it
+started, children of children included.
+
+Annotations are comment lines above a process, so foreman still reads the file:
+
+  # hiverun: port=8000 health=/health depends=redis timeout=30s
+  backend: python3 -m app
+
+With no command, hiverun starts the named processes (all when none is named)
+plus what they depend on, in the foreground.`,
+		Example: `  hiverun                     # everything in ./Procfile
+  hiverun backend admin       # those two and what they depend on
+  hiverun -f Procfile.dev -m all=1,worker=3
+  hiverun check --json        # validate, print the plan
+  hiverun run -- env          # a command with the stack's environment`,
+		Args:          cobra.ArbitraryArgs,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return startCmd(cmd, g, args)
+		},
+	}
+	f := root.PersistentFlags()
+	f.StringVarP(&g.procfile, "procfile", "f", "", "Procfile to read (default: Procfile in --root or the current folder)")
+	f.StringSliceVarP(&g.envFiles, "env", "e", nil, "env file(s) to load instead of .env (repeatable or comma-separated)")
+	f.StringVarP(&g.formation, "formation", "m", "", "instances per process, e.g. all=1,web=2 (web=0 leaves web out)")
+	f.IntVarP(&g.port, "port", "p", 0, "base port (default: PORT from the environment, else 5000)")
+	f.StringVarP(&g.timeout, "timeout", "t", "5", "grace between the stop signal and SIGKILL (seconds or a duration)")
+	f.StringVar(&g.root, "root", "", "project folder: dir= and .env are relative to it (default: the Procfile's folder)")
+	f.BoolVar(&g.noDeps, "no-deps", false, "start only the named processes, not what they depend on")
+	f.BoolVar(&g.noColor, "no-color", false, "no colour (also when NO_COLOR is set or output is not a terminal)")
+	f.BoolVar(&g.noTimestamp, "no-timestamp", false, "no time at the start of each line")
+	f.BoolVar(&g.tty, "tty", false, "run every process on its own pseudo-terminal")
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
+
+	start := &cobra.Command{
+		Use:   "start [PROCESS...]",
+		Short: "Run the stack in the foreground (the default command)",
+		Long: `Start the named processes (all when none is named) and what they depend on,
+each as soon as its dependencies are ready, and stop everything on Ctrl-C.
+A second Ctrl-C kills at once.`,
+		Args: cobra.ArbitraryArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return startCmd(cmd, g, args) },
+	}
+	root.AddCommand(start, newCheckCmd(g), newEnvCmd(g), newRunCmd(g), newVersionCmd())
+	return root
+}
+
+// procfilePath is -f, else Procfile in --root, else ./Procfile.
+func (g *globals) procfilePath() string {
+	if g.procfile != "" {
+		return g.procfile
+	}
+	if g.root != "" {
+		return filepath.Join(g.root, "Procfile")
+	}
+	return "Procfile"
+}
+
+// parse reads the Procfile.
+func (g *globals) parse() (*procfile.Procfile, error) {
+	name := g.procfilePath()
+	f, err := os.Open(name)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, &procfile.Error{File: name, Msg: "no such Procfile (use -f to name one)"}
+		}
+		return nil, &procfile.Error{File: name, Msg: err.Error()}
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, &procfile.Error{File: name, Msg: "is a folder, not a Procfile"}
+	}
+	return procfile.Parse(name, f)
+}
+
+// plan parses and resolves, for the given selection.
+func (g *globals) plan(selection []string) (*procfile.Plan, error) {
+	pf, err := g.parse()
+	if err != nil {
+		return nil, err
+	}
+	grace, err := procfile.ParseDuration(g.timeout)
+	if err != nil {
+		return nil, &usageError{msg: fmt.Sprintf("--timeout %s: %v", g.timeout, err)}
+	}
+	if g.port < 0 || g.port > 65535 {
+		return nil, &usageError{msg: fmt.Sprintf("--port %d: port out of range 1-65535", g.port)}
+	}
+	envFiles, err := g.envFileList()
+	if err != nil {
+		return nil, err
+	}
+	return procfile.Resolve(pf, procfile.Options{
+		Root:      g.root,
+		EnvFiles:  envFiles,
+		Inherited: os.Environ(),
+		BasePort:  g.port,
+		Formation: g.formation,
+		Select:    selection,
+		NoDeps:    g.noDeps,
+		Grace:     grace,
+		TTY:       g.tty,
+	})
+}
+
+// envFileList splits -e values; nil means the default .env.
+func (g *globals) envFileList() ([]string, error) {
+	var files []string
+	for _, e := range g.envFiles {
+		for _, part := range strings.Split(e, ",") {
+			if part = strings.TrimSpace(part); part != "" {
+				files = append(files, part)
+			}
+		}
+	}
+	if g.envFiles != nil && files == nil {
+		return nil, &usageError{msg: "--env: no file named"}
+	}
+	return files, nil
+}
+
+// warn prints the lines foreman would drop, so a typo is never invisible.
+func warn(w io.Writer, pf *procfile.Procfile) {
+	for _, wr := range pf.Warnings {
+		fmt.Fprintf(w, "%s:%d: warning: %s\n", pf.File, wr.Line, wr.Message)
+	}
+}
+
+// useColor decides colour once, for the writer actually used.
+func (g *globals) useColor(f *os.File) bool {
+	if g.noColor || os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	return isTerminal(f)
+}
+
+func isTerminal(f *os.File) bool {
+	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
+}
+
+func newVersionCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print hiverun's version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			fmt.Fprintln(cmd.OutOrStdout(), "hiverun "+versionString())
+			return nil
+		},
+	}
+}
+
+func durationMillis(d time.Duration) int64 { return d.Milliseconds() }

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hiverun/hiverun/procfile"
+)
+
+// checkProcess is one process in `check --json`; its fields are an
+// interface other tools rely on.
+type checkProcess struct {
+	Name      string   `json:"name"`
+	Command   string   `json:"command"`
+	Line      int      `json:"line"`
+	Port      int      `json:"port"`
+	PortOwned bool     `json:"port_owned"`
+	Depends   []string `json:"depends"`
+	Health    string   `json:"health"`
+	TimeoutMS int64    `json:"timeout_ms"`
+	DelayMS   int64    `json:"delay_ms"`
+	Optional  bool     `json:"optional"`
+	Oneshot   bool     `json:"oneshot"`
+	Dir       string   `json:"dir"`
+	Restart   string   `json:"restart"`
+	Signal    string   `json:"signal"`
+	GraceMS   int64    `json:"grace_ms"`
+	Instances int      `json:"instances"`
+}
+
+type checkReport struct {
+	Procfile   string             `json:"procfile"`
+	Processes  []checkProcess     `json:"processes"`
+	StartOrder []string           `json:"start_order"`
+	Warnings   []procfile.Warning `json:"warnings"`
+}
+
+func newCheckCmd(g *globals) *cobra.Command {
+	var asJSON, strict bool
+	cmd := &cobra.Command{
+		Use:   "check [PROCESS...]",
+		Short: "Validate the Procfile and env files; print processes, start order, ports and checks",
+		Long: `Validate the Procfile, its annotations and the env files without starting
+anything, and print what would run: processes, start order, ports and
+readiness checks. Exit 2 on any error; with --strict also on a warning
+(a line foreman would silently drop).`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			plan, err := g.plan(args)
+			if err != nil {
+				return err
+			}
+			rep := buildReport(plan)
+			out := cmd.OutOrStdout()
+			if asJSON {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return err
+				}
+			} else {
+				warn(os.Stderr, plan.Procfile)
+				printReport(cmd, rep)
+			}
+			if strict && len(rep.Warnings) > 0 {
+				w := rep.Warnings[0]
+				return &procfile.Error{File: plan.Procfile.File, Line: w.Line, Msg: "--strict: " + w.Message}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	cmd.Flags().BoolVar(&strict, "strict", false, "fail on warnings too")
+	return cmd
+}
+
+func buildReport(plan *procfile.Plan) checkReport {
+	rep := checkReport{Procfile: plan.Procfile.File, StartOrder: plan.StartOrder(), Warnings: plan.Procfile.Warnings}
+	if rep.Warnings == nil {
+		rep.Warnings = []procfile.Warning{}
+	}
+	for _, p := range plan.Selected {
+		cp := checkProcess{
+			Name: p.Name, Command: p.Command, Line: p.Line, Depends: p.Depends,
+			TimeoutMS: durationMillis(p.Timeout), DelayMS: durationMillis(p.Delay),
+			Optional: p.Optional, Oneshot: p.Oneshot, Restart: p.Restart, Signal: p.Signal,
+			Instances: plan.Count[p.Name],
+		}
+		if cp.Depends == nil {
+			cp.Depends = []string{}
+		}
+		// A process left out by the formation still has a plan for its
+		// first instance: resolve it for the report alone.
+		first := plan.InstancesOf(p.Name)
+		var in *procfile.Instance
+		if len(first) > 0 {
+			in = first[0]
+		} else {
+			in = procfile.ResolveOne(plan, p)
+		}
+		if in != nil {
+			cp.Port, cp.PortOwned = in.Port, in.PortOwned
+			cp.Health = in.Check.String()
+			cp.Dir = in.Dir
+			cp.GraceMS = durationMillis(in.Grace)
+		}
+		rep.Processes = append(rep.Processes, cp)
+	}
+	return rep
+}
+
+func printReport(cmd *cobra.Command, rep checkReport) {
+	out := cmd.OutOrStdout()
+	fmt.Fprintf(out, "%s: %d process(es), start order: %s\n\n", rep.Procfile, len(rep.Processes), strings.Join(rep.StartOrder, " → "))
+	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tPORT\tDEPENDS\tCHECK\tTIMEOUT\tFLAGS\tCOMMAND")
+	for _, p := range rep.Processes {
+		port := fmt.Sprint(p.Port)
+		if p.PortOwned {
+			port += " (owned)"
+		}
+		var flags []string
+		if p.Optional {
+			flags = append(flags, "optional")
+		}
+		if p.Oneshot {
+			flags = append(flags, "oneshot")
+		}
+		if p.Instances != 1 {
+			flags = append(flags, fmt.Sprintf("×%d", p.Instances))
+		}
+		if p.Restart != procfile.RestartNo {
+			flags = append(flags, "restart="+p.Restart)
+		}
+		check := p.Health
+		if check == "" {
+			check = "-"
+		}
+		deps := strings.Join(p.Depends, ",")
+		if deps == "" {
+			deps = "-"
+		}
+		cmdText := p.Command
+		if len(cmdText) > 60 {
+			cmdText = cmdText[:57] + "..."
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%dms\t%s\t%s\n", p.Name, port, deps, check, p.TimeoutMS, strings.Join(flags, ","), cmdText)
+	}
+	tw.Flush()
+}

@@ -1,0 +1,156 @@
+package runner
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/hiverun/hiverun/procfile"
+)
+
+// checker runs one readiness check attempt.
+type checker struct {
+	check  procfile.Check
+	env    []string
+	dir    string
+	reaper *Reaper
+	client *http.Client
+}
+
+func newChecker(c procfile.Check, env []string, dir string, reaper *Reaper) *checker {
+	ck := &checker{check: c, env: env, dir: dir, reaper: reaper}
+	if c.Kind == procfile.CheckHTTP {
+		ck.client = &http.Client{
+			Transport: &http.Transport{
+				// A fresh connection each try: a kept-alive one could
+				// belong to a previous instance of the service.
+				DisableKeepAlives: true,
+				// Development stacks use self-signed certificates; the
+				// check asks "is it up", not "is it trusted".
+				TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec
+				Proxy:           nil,
+			},
+			// 3xx is ready: do not follow redirects to somewhere else.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+	}
+	return ck
+}
+
+// try runs one attempt within ctx.
+func (ck *checker) try(ctx context.Context) error {
+	switch ck.check.Kind {
+	case procfile.CheckTCP:
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", ck.check.Addr)
+		if err != nil {
+			return shortNetErr(err)
+		}
+		conn.Close()
+		return nil
+	case procfile.CheckHTTP:
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, ck.check.URL, nil)
+		if err != nil {
+			return err
+		}
+		resp, err := ck.client.Do(req)
+		if err != nil {
+			return shortNetErr(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode < 200 || resp.StatusCode >= 400 {
+			return fmt.Errorf("HTTP %d", resp.StatusCode)
+		}
+		return nil
+	case procfile.CheckExec:
+		return ck.runExec(ctx)
+	}
+	return nil
+}
+
+func (ck *checker) runExec(ctx context.Context) error {
+	path, args := shellArgs(ck.check.Command)
+	cmd := &exec.Cmd{Path: path, Args: args, Env: ck.env, Dir: ck.dir}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	prepare(cmd, false)
+	// A grandchild holding the pipe must not keep the check waiting.
+	cmd.WaitDelay = 100 * time.Millisecond
+	if err := ck.reaper.spawn(func() (int, error) {
+		if err := cmd.Start(); err != nil {
+			return 0, err
+		}
+		return cmd.Process.Pid, nil
+	}); err != nil {
+		return err
+	}
+	g, _ := attach(cmd)
+	defer g.close()
+	waitErr := make(chan error, 1)
+	go func() {
+		err := cmd.Wait()
+		ck.reaper.waited(cmd.Process.Pid)
+		waitErr <- err
+	}()
+	select {
+	case err := <-waitErr:
+		if err != nil {
+			msg := strings.TrimSpace(lastLine(out.String()))
+			if msg != "" {
+				return fmt.Errorf("%v: %s", err, msg)
+			}
+			return err
+		}
+		return nil
+	case <-ctx.Done():
+		_ = g.kill()
+		<-waitErr
+		return errors.New("check command timed out")
+	}
+}
+
+func lastLine(s string) string {
+	s = strings.TrimRight(s, "\n")
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		s = s[i+1:]
+	}
+	if len(s) > 200 {
+		s = s[:200]
+	}
+	return s
+}
+
+// shortNetErr drops the Go-internal parts of a network error.
+func shortNetErr(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return errors.New(strings.TrimPrefix(op.Err.Error(), "connect: "))
+	}
+	return err
+}
+
+// interval spaces readiness attempts: fast while a service typically comes
+// up, relaxed for slow ones, so detection stays within tens of
+// milliseconds without hammering. An exec check costs a process per try,
+// so it starts a little slower.
+func interval(kind procfile.CheckKind, elapsed time.Duration) time.Duration {
+	base := 5 * time.Millisecond
+	if kind == procfile.CheckExec {
+		base = 15 * time.Millisecond
+	}
+	switch {
+	case elapsed < 2*time.Second:
+		return base
+	case elapsed < 10*time.Second:
+		return 2 * base
+	default:
+		return 4 * base
+	}
+}

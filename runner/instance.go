@@ -1,0 +1,410 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/hiverun/hiverun/procfile"
+)
+
+// inst is one running instance. Its goroutine (supervise) owns the process;
+// the fields under mu are read by the supervisor for the live line and the
+// summary.
+type inst struct {
+	spec       *procfile.Instance
+	idx        int
+	deps       []*inst
+	dependents []*inst
+	prefix     *prefix
+	tail       *tail
+
+	settled chan struct{} // closed once ready, failed or skipped
+	ok      bool          // written before settled is closed
+	done    chan struct{} // closed when nothing of it runs any more
+
+	mu       sync.Mutex
+	state    State
+	tries    int
+	lastErr  string
+	startAt  time.Time
+	readyAt  time.Time
+	pid      int
+	exitCode int
+}
+
+func (in *inst) setState(s State) {
+	in.mu.Lock()
+	in.state = s
+	in.mu.Unlock()
+}
+
+func (in *inst) getState() State {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.state
+}
+
+func (in *inst) readyDuration() time.Duration {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.readyAt.Sub(in.startAt)
+}
+
+func (in *inst) settle(ok bool) {
+	in.ok = ok
+	close(in.settled)
+}
+
+// proc is a started process and the readers of its output.
+type proc struct {
+	cmd     *exec.Cmd
+	grp     *group
+	pid     int
+	exited  chan struct{} // closed once Wait has returned
+	code    int
+	desc    string
+	drained chan struct{} // closed when its output reached EOF
+	reader  *os.File
+}
+
+// drainWait gives the output readers up to d to reach EOF, then closes the
+// read side so a descendant that keeps the pipe open cannot hold us.
+func (p *proc) drainWait(d time.Duration) {
+	select {
+	case <-p.drained:
+	case <-time.After(d):
+		p.reader.Close()
+		<-p.drained
+	}
+}
+
+var errStopped = errors.New("stopped")
+
+// errNoPTY is returned for a tty process where pseudo-terminals do not
+// exist (Windows); the process then runs on a pipe.
+var errNoPTY = errors.New("pseudo-terminals are not supported here")
+
+// supervise is the life of one instance: wait for dependencies, start,
+// become ready, run, and stop after its dependents when the stack stops.
+func (r *run) supervise(in *inst) {
+	defer close(in.done)
+	for _, d := range in.deps {
+		select {
+		case <-d.settled:
+			if !d.ok {
+				in.setState(StateSkipped)
+				in.settle(false)
+				r.send(event{in: in, kind: evSkipped, msg: fmt.Sprintf("it depends on %s, which failed", d.spec.Display)})
+				return
+			}
+		case <-r.stopped:
+			in.setState(StateStopped)
+			in.settle(false)
+			return
+		}
+	}
+	if err := r.clean(in); err != nil {
+		in.setState(StateFailed)
+		in.settle(false)
+		r.send(event{in: in, kind: evFailed, msg: err.Error()})
+		return
+	}
+	p, err := r.start(in)
+	if err != nil {
+		in.setState(StateFailed)
+		in.settle(false)
+		r.send(event{in: in, kind: evFailed, msg: err.Error()})
+		return
+	}
+	r.send(event{in: in, kind: evStarted, code: p.pid})
+
+	switch err := r.becomeReady(in, p); {
+	case err == nil:
+		in.mu.Lock()
+		in.readyAt = r.opts.Now()
+		if in.spec.Proc.Oneshot {
+			in.state = StateExited
+		} else {
+			in.state = StateReady
+		}
+		in.mu.Unlock()
+		in.settle(true)
+		r.send(event{in: in, kind: evReady})
+	case errors.Is(err, errStopped):
+		in.settle(false)
+	default:
+		// Let the last lines in before reporting them.
+		select {
+		case <-p.exited:
+			p.drainWait(200 * time.Millisecond)
+		default:
+		}
+		in.setState(StateFailed)
+		in.settle(false)
+		r.send(event{in: in, kind: evFailed, msg: err.Error()})
+		// A process that timed out still runs: stop it now, it is of no
+		// use and must not hold its port.
+		r.stopProc(in, p)
+		r.finish(in, p)
+		return
+	}
+
+	if !in.spec.Proc.Oneshot && in.ok {
+		select {
+		case <-p.exited:
+			p.drainWait(100 * time.Millisecond)
+			in.mu.Lock()
+			in.state, in.exitCode = StateExited, p.code
+			in.mu.Unlock()
+			r.send(event{in: in, kind: evExited, msg: p.desc, code: p.code})
+		case <-r.stopped:
+		}
+	}
+	<-r.stopped
+	// Dependents stop first; a second interrupt does not wait for them.
+	for _, d := range in.dependents {
+		select {
+		case <-d.done:
+		case <-r.killNow:
+		}
+	}
+	r.stopProc(in, p)
+	r.finish(in, p)
+}
+
+func (r *run) finish(in *inst, p *proc) {
+	p.drainWait(500 * time.Millisecond)
+	<-p.exited
+	p.grp.close()
+	if st := in.getState(); st == StateStopping || st == StateReady || st == StateChecking || st == StateStarting {
+		in.setState(StateStopped)
+	}
+}
+
+// start launches the instance's command with its output on a pipe (or a
+// pseudo-terminal) read by pump.
+func (r *run) start(in *inst) (*proc, error) {
+	spec := in.spec
+	env := spec.Env.List()
+	var cmd *exec.Cmd
+	if spec.Exec.Script == "" {
+		if path := lookPath(spec.Exec.Argv[0], spec.Env.Values["PATH"], spec.Dir); path != "" {
+			cmd = &exec.Cmd{Path: path, Args: spec.Exec.Argv}
+			env = append(env, spec.Exec.Env...)
+		}
+	}
+	if cmd == nil {
+		script := spec.Exec.Script
+		if script == "" {
+			script = spec.Proc.Command
+		}
+		path, args := shellArgs(script)
+		cmd = &exec.Cmd{Path: path, Args: args}
+	}
+	cmd.Env, cmd.Dir = env, spec.Dir
+	prepare(cmd, spec.TTY)
+	p := &proc{cmd: cmd, exited: make(chan struct{}), drained: make(chan struct{})}
+
+	var err error
+	if spec.TTY {
+		p.reader, err = startPTY(r.reaper, cmd)
+		if errors.Is(err, errNoPTY) {
+			prepare(cmd, false)
+			spec.TTY = false
+		}
+	}
+	if !spec.TTY {
+		var w *os.File
+		p.reader, w, err = os.Pipe()
+		if err != nil {
+			return nil, fmt.Errorf("could not start: %v", err)
+		}
+		// stdout and stderr share one pipe, as under foreman, so their
+		// order is kept.
+		cmd.Stdout, cmd.Stderr = w, w
+		err = r.reaper.spawn(func() (int, error) {
+			if err := cmd.Start(); err != nil {
+				return 0, err
+			}
+			return cmd.Process.Pid, nil
+		})
+		w.Close()
+	}
+	if err != nil {
+		if p.reader != nil {
+			p.reader.Close()
+		}
+		return nil, fmt.Errorf("could not start: %v", err)
+	}
+	p.pid = cmd.Process.Pid
+	p.grp, err = attach(cmd)
+	if err != nil {
+		r.info("%s: could not attach to its process tree: %v", spec.Display, err)
+	}
+	in.mu.Lock()
+	in.pid, in.startAt, in.state = p.pid, r.opts.Now(), StateStarting
+	in.mu.Unlock()
+
+	go func() {
+		pump(p.reader, func(lines [][]byte) {
+			r.out.lines(in.prefix, lines)
+			in.tail.add(lines)
+		})
+		p.reader.Close()
+		close(p.drained)
+	}()
+	go func() {
+		_ = cmd.Wait()
+		r.reaper.waited(p.pid)
+		p.code, p.desc = exitDescription(cmd.ProcessState)
+		close(p.exited)
+	}()
+	return p, nil
+}
+
+// becomeReady waits until the instance is ready by its own measure.
+func (r *run) becomeReady(in *inst, p *proc) error {
+	spec := in.spec
+	proc := spec.Proc
+	deadline := time.NewTimer(proc.Timeout)
+	defer deadline.Stop()
+	exitedEarly := func() error {
+		return fmt.Errorf("%s before it was ready", p.desc)
+	}
+	if proc.Oneshot {
+		in.setState(StateChecking)
+		select {
+		case <-p.exited:
+			if p.code != 0 {
+				return fmt.Errorf("%s", p.desc)
+			}
+			return nil
+		case <-deadline.C:
+			return fmt.Errorf("did not finish within its timeout of %s", proc.Timeout)
+		case <-r.stopped:
+			return errStopped
+		}
+	}
+	if proc.Delay > 0 {
+		select {
+		case <-time.After(proc.Delay):
+		case <-p.exited:
+			return exitedEarly()
+		case <-r.stopped:
+			return errStopped
+		}
+	}
+	if spec.Check.Kind == procfile.CheckNone {
+		select {
+		case <-p.exited:
+			return exitedEarly()
+		default:
+			return nil
+		}
+	}
+	in.setState(StateChecking)
+	ck := newChecker(spec.Check, spec.Env.List(), spec.Dir, r.reaper)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		select {
+		case <-p.exited:
+		case <-r.stopped:
+		case <-deadline.C:
+		case <-ctx.Done():
+			return
+		}
+		cancel()
+	}()
+	began := time.Now()
+	var last error
+	for {
+		attempt, cancelAttempt := context.WithTimeout(ctx, 2*time.Second)
+		last = ck.try(attempt)
+		cancelAttempt()
+		in.mu.Lock()
+		in.tries++
+		if last != nil {
+			in.lastErr = last.Error()
+		}
+		in.mu.Unlock()
+		if last == nil {
+			return nil
+		}
+		select {
+		case <-time.After(interval(spec.Check.Kind, time.Since(began))):
+			continue
+		case <-ctx.Done():
+		}
+		select {
+		case <-r.stopped:
+			return errStopped
+		case <-p.exited:
+			return exitedEarly()
+		default:
+		}
+		return fmt.Errorf("not ready within its timeout of %s (%s: %v, %d tries)", proc.Timeout, spec.Check, last, in.tries)
+	}
+}
+
+// stopProc stops the instance's process group: its stop signal, then
+// SIGKILL after its grace (at once after a second interrupt), and returns
+// when nothing of the group is alive.
+func (r *run) stopProc(in *inst, p *proc) {
+	select {
+	case <-p.exited:
+		if !p.grp.alive() {
+			return
+		}
+	default:
+	}
+	if st := in.getState(); st != StateFailed && st != StateExited {
+		in.setState(StateStopping)
+	}
+	_ = p.grp.signal(in.spec.Proc.Signal)
+	grace := time.NewTimer(in.spec.Grace)
+	defer grace.Stop()
+	killed := false
+	kill := func(why string) {
+		if !killed {
+			killed = true
+			if why != "" {
+				r.info("%s did not stop within %s: killing it", in.spec.Display, in.spec.Grace)
+			}
+			_ = p.grp.kill()
+		}
+	}
+	killNow := r.killNow
+	select {
+	case <-p.exited:
+	case <-grace.C:
+		kill("grace")
+	case <-killNow:
+		kill("")
+	}
+	// The leader is gone; what else it started in its group may not be.
+	step := time.Millisecond
+	var hardStop <-chan time.Time
+	for p.grp.alive() {
+		if killed && hardStop == nil {
+			hardStop = time.After(5 * time.Second)
+		}
+		select {
+		case <-time.After(step):
+		case <-grace.C:
+			kill("grace")
+		case <-killNow:
+			killNow = nil
+			kill("")
+		case <-hardStop:
+			r.info("%s: some of its processes survive SIGKILL (uninterruptible?); giving up on them", in.spec.Display)
+			return
+		}
+		step = min(2*step, 20*time.Millisecond)
+	}
+}

@@ -1,0 +1,221 @@
+package runner
+
+import (
+	"bufio"
+	"bytes"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fatih/color"
+)
+
+// maxLineLen bounds one line held in memory: a process writing without
+// newlines forever must not exhaust hiverun's memory. Past it the line is
+// emitted in pieces.
+const maxLineLen = 16 << 20
+
+// batchBytes is how much complete output a reader collects before it
+// writes, when more is already waiting in its buffer.
+const batchBytes = 64 << 10
+
+// palette gives each process its own colour, in Procfile order.
+var palette = []color.Attribute{
+	color.FgCyan, color.FgYellow, color.FgGreen, color.FgMagenta, color.FgBlue,
+	color.FgHiCyan, color.FgHiYellow, color.FgHiGreen, color.FgHiMagenta, color.FgHiBlue, color.FgRed,
+}
+
+// output serialises every line written to the user's sink: each batch of
+// whole lines goes out in one Write under one mutex, so lines are never torn
+// or interleaved, and a slow sink slows the producers instead of losing
+// lines. It also owns the live "waiting" line on a terminal.
+type output struct {
+	mu         sync.Mutex
+	w          io.Writer
+	color      bool
+	timestamps bool
+	now        func() time.Time
+	width      int
+	live       string
+	buf        []byte
+	err        error
+}
+
+type prefix struct {
+	name  string // padded
+	color *color.Color
+}
+
+func newOutput(w io.Writer, useColor, timestamps bool, now func() time.Time, width int) *output {
+	if width < len("hiverun") {
+		width = len("hiverun")
+	}
+	return &output{w: w, color: useColor, timestamps: timestamps, now: now, width: width}
+}
+
+func (o *output) prefixFor(name string, idx int) *prefix {
+	p := &prefix{name: name + strings.Repeat(" ", o.width-len(name))}
+	if o.color {
+		if idx < 0 {
+			p.color = color.New(color.Bold)
+		} else {
+			p.color = color.New(palette[idx%len(palette)])
+		}
+		// fatih/color decides from os.Stdout; the sink may be anything,
+		// so the choice made in main is applied explicitly.
+		p.color.EnableColor()
+	}
+	return p
+}
+
+// head renders "HH:MM:SS name | " for one batch.
+func (o *output) head(p *prefix) string {
+	h := p.name + " |"
+	if o.timestamps {
+		h = o.now().Format("15:04:05") + " " + h
+	}
+	if p.color != nil {
+		h = p.color.Sprint(h)
+	}
+	return h + " "
+}
+
+// lines writes whole lines (without their newlines) in one Write.
+func (o *output) lines(p *prefix, lines [][]byte) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	head := o.head(p)
+	b := o.buf[:0]
+	if o.live != "" {
+		b = append(b, "\r\x1b[K"...)
+	}
+	for _, l := range lines {
+		b = append(b, head...)
+		b = append(b, l...)
+		b = append(b, '\n')
+	}
+	if o.live != "" {
+		b = append(b, o.live...)
+	}
+	o.write(b)
+	if cap(b) <= 4*batchBytes {
+		o.buf = b
+	}
+}
+
+// event writes one of hiverun's own lines.
+func (o *output) event(p *prefix, msg string) {
+	parts := strings.Split(strings.TrimRight(msg, "\n"), "\n")
+	ls := make([][]byte, len(parts))
+	for i, s := range parts {
+		ls[i] = []byte(s)
+	}
+	o.lines(p, ls)
+}
+
+// setLive replaces the live line ("" removes it).
+func (o *output) setLive(s string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if s == o.live {
+		return
+	}
+	o.write([]byte("\r\x1b[K" + s))
+	o.live = s
+}
+
+func (o *output) write(b []byte) {
+	if o.err != nil {
+		return
+	}
+	if _, err := o.w.Write(b); err != nil {
+		// A closed terminal must not stop the stack from being supervised
+		// and stopped; output is dropped from here on.
+		o.err = err
+	}
+}
+
+// tail keeps the last lines of a process for failure reports.
+type tail struct {
+	mu    sync.Mutex
+	lines []string
+	max   int
+}
+
+func (t *tail) add(lines [][]byte) {
+	if len(lines) > t.max {
+		lines = lines[len(lines)-t.max:]
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, l := range lines {
+		if len(l) > 512 {
+			l = append(l[:509:509], "..."...)
+		}
+		t.lines = append(t.lines, string(l))
+	}
+	if len(t.lines) > t.max {
+		t.lines = append(t.lines[:0:0], t.lines[len(t.lines)-t.max:]...)
+	}
+}
+
+func (t *tail) get() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.lines...)
+}
+
+// pump reads r line by line and hands whole lines to emit. It batches the
+// complete lines already buffered, never waits for more to arrive (no
+// timer flushes that tear lines) and emits an unterminated last line at EOF.
+func pump(r io.Reader, emit func([][]byte)) {
+	br := bufio.NewReaderSize(r, batchBytes)
+	var batch [][]byte
+	var long []byte
+	size := 0
+	flush := func() {
+		if len(batch) > 0 {
+			emit(batch)
+		}
+		batch, size = batch[:0], 0
+	}
+	for {
+		line, err := br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			// A line longer than the buffer: keep it aside, whole. The
+			// batch refers to the buffer, which the next read reuses.
+			flush()
+			long = append(long, line...)
+			if len(long) >= maxLineLen {
+				emit([][]byte{long})
+				long = nil
+			}
+			continue
+		}
+		if len(long) > 0 {
+			line = append(long, line...)
+			long = nil
+		}
+		if len(line) > 0 {
+			line = bytes.TrimSuffix(line, []byte("\n"))
+			line = bytes.TrimSuffix(line, []byte("\r"))
+			batch = append(batch, line)
+			size += len(line)
+		}
+		if err != nil {
+			flush()
+			return
+		}
+		// Emit when the next read would refill (and so overwrite) the
+		// buffer, or when the batch is big enough.
+		n := br.Buffered()
+		if n == 0 || size >= batchBytes {
+			flush()
+			continue
+		}
+		if peek, _ := br.Peek(n); bytes.IndexByte(peek, '\n') < 0 {
+			flush()
+		}
+	}
+}

@@ -1,0 +1,27 @@
+//go:build unix && !linux
+
+package runner
+
+import (
+	"errors"
+	"syscall"
+)
+
+// Without /proc, a group that answers kill(0) is taken as alive; zombies
+// there are reaped by launchd promptly.
+func groupHasLiving(pgid int) bool { return true }
+
+func pidAlive(pid int) bool {
+	err := syscall.Kill(pid, 0)
+	return err == nil || errors.Is(err, syscall.EPERM)
+}
+
+func becomeSubreaper() error { return errors.New("not supported on this system") }
+
+func adoptedTrees(self int, skip map[int]bool) []int { return nil }
+
+func zombieChildren(self int) []int { return nil }
+
+func reapPid(pid int) {}
+
+const canAdopt = false

@@ -1,0 +1,132 @@
+//go:build linux
+
+package runner
+
+import (
+	"bytes"
+	"os"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// procStat is what hiverun reads of /proc/PID/stat.
+type procStat struct {
+	pid, ppid, pgid int
+	state           byte
+}
+
+// readStat parses /proc/PID/stat; the command field may hold spaces and
+// parentheses, so fields are counted from its last ')'.
+func readStat(pid int) (procStat, bool) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return procStat{}, false
+	}
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 || i+2 >= len(b) {
+		return procStat{}, false
+	}
+	f := bytes.Fields(b[i+2:])
+	if len(f) < 3 {
+		return procStat{}, false
+	}
+	ppid, _ := strconv.Atoi(string(f[1]))
+	pgid, _ := strconv.Atoi(string(f[2]))
+	return procStat{pid: pid, ppid: ppid, pgid: pgid, state: f[0][0]}, true
+}
+
+// allStats lists every process of the machine.
+func allStats() []procStat {
+	d, err := os.Open("/proc")
+	if err != nil {
+		return nil
+	}
+	defer d.Close()
+	names, _ := d.Readdirnames(-1)
+	out := make([]procStat, 0, len(names))
+	for _, n := range names {
+		if n[0] < '0' || n[0] > '9' {
+			continue
+		}
+		pid, err := strconv.Atoi(n)
+		if err != nil {
+			continue
+		}
+		if s, ok := readStat(pid); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func living(s procStat) bool { return s.state != 'Z' && s.state != 'X' }
+
+func groupHasLiving(pgid int) bool {
+	for _, s := range allStats() {
+		if s.pgid == pgid && living(s) {
+			return true
+		}
+	}
+	return false
+}
+
+// pidAlive reads the process state rather than trusting kill(pid, 0),
+// which succeeds on a zombie.
+func pidAlive(pid int) bool {
+	s, ok := readStat(pid)
+	return ok && living(s)
+}
+
+// becomeSubreaper makes orphaned descendants (double-forked daemons) our
+// children, so they can be found and stopped with the stack.
+func becomeSubreaper() error {
+	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+}
+
+// descendantsOf returns the living processes below pid that hiverun
+// adopted, excluding those in skip, each with its whole subtree.
+func adoptedTrees(self int, skip map[int]bool) []int {
+	stats := allStats()
+	children := map[int][]int{}
+	alive := map[int]bool{}
+	for _, s := range stats {
+		children[s.ppid] = append(children[s.ppid], s.pid)
+		alive[s.pid] = living(s)
+	}
+	var out []int
+	var walk func(pid int)
+	walk = func(pid int) {
+		if alive[pid] {
+			out = append(out, pid)
+		}
+		for _, c := range children[pid] {
+			walk(c)
+		}
+	}
+	for _, c := range children[self] {
+		if !skip[c] {
+			walk(c)
+		}
+	}
+	return out
+}
+
+// zombieChildren lists our children that have exited and wait to be
+// reaped.
+func zombieChildren(self int) []int {
+	var out []int
+	for _, s := range allStats() {
+		if s.ppid == self && !living(s) {
+			out = append(out, s.pid)
+		}
+	}
+	return out
+}
+
+func reapPid(pid int) {
+	var ws unix.WaitStatus
+	_, _ = unix.Wait4(pid, &ws, unix.WNOHANG, nil)
+}
+
+const canAdopt = true

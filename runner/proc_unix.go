@@ -1,0 +1,89 @@
+//go:build unix
+
+package runner
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+var signalNumbers = map[string]syscall.Signal{
+	"TERM": syscall.SIGTERM, "INT": syscall.SIGINT, "HUP": syscall.SIGHUP,
+	"QUIT": syscall.SIGQUIT, "KILL": syscall.SIGKILL, "USR1": syscall.SIGUSR1,
+	"USR2": syscall.SIGUSR2, "WINCH": syscall.SIGWINCH, "ABRT": syscall.SIGABRT,
+}
+
+// group is the handle on a started process tree: on Unix its process group.
+type group struct {
+	pgid int
+}
+
+// prepare puts the child in a process group of its own, so that one signal
+// reaches it and everything it forks without leaving that group.
+func prepare(cmd *exec.Cmd, tty bool) {
+	if tty {
+		// The pty start makes it a session leader, which is a group too.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
+		return
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+}
+
+func attach(cmd *exec.Cmd) (*group, error) {
+	return &group{pgid: cmd.Process.Pid}, nil
+}
+
+// signal sends sig to the whole group.
+func (g *group) signal(sig string) error {
+	s, ok := signalNumbers[sig]
+	if !ok {
+		s = syscall.SIGTERM
+	}
+	err := syscall.Kill(-g.pgid, s)
+	if errors.Is(err, syscall.ESRCH) {
+		return nil
+	}
+	return err
+}
+
+func (g *group) kill() error { return g.signal("KILL") }
+
+// alive tells whether any process of the group still runs. A zombie is
+// dead: it holds no port and no file, and its reaper may be slow.
+func (g *group) alive() bool {
+	if err := syscall.Kill(-g.pgid, 0); errors.Is(err, syscall.ESRCH) {
+		return false
+	}
+	return groupHasLiving(g.pgid)
+}
+
+func (g *group) close() {}
+
+// isInterrupt reports whether sig is one that stops the stack.
+func isInterrupt(sig os.Signal) bool {
+	return sig == syscall.SIGINT || sig == syscall.SIGTERM || sig == syscall.SIGHUP
+}
+
+// StopSignals are the signals main should route to the runner.
+var StopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
+
+// exitDescription renders how a process ended.
+func exitDescription(state *os.ProcessState) (code int, desc string) {
+	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return 128 + int(ws.Signal()), "killed by " + unix.SignalName(ws.Signal())
+	}
+	code = state.ExitCode()
+	return code, "exited with code " + itoa(code)
+}
+
+// SignalNumber is the signal that ended a command, or 0.
+func SignalNumber(ee *exec.ExitError) int {
+	if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return int(ws.Signal())
+	}
+	return 0
+}

@@ -1,0 +1,149 @@
+//go:build windows
+
+package runner
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/windows"
+)
+
+// group is the handle on a started process tree: on Windows a job object,
+// so that terminating it ends the whole tree.
+type group struct {
+	pid int
+	job windows.Handle
+}
+
+func prepare(cmd *exec.Cmd, tty bool) {
+	// A group of its own lets CTRL_BREAK reach it without reaching hiverun.
+	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP}
+}
+
+func attach(cmd *exec.Cmd) (*group, error) {
+	g := &group{pid: cmd.Process.Pid}
+	job, err := windows.CreateJobObject(nil, nil)
+	if err != nil {
+		return g, err
+	}
+	info := windows.JOBOBJECT_EXTENDED_LIMIT_INFORMATION{}
+	info.BasicLimitInformation.LimitFlags = windows.JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE
+	if _, err := windows.SetInformationJobObject(job, windows.JobObjectExtendedLimitInformation,
+		uintptr(unsafe.Pointer(&info)), uint32(unsafe.Sizeof(info))); err != nil {
+		windows.CloseHandle(job)
+		return g, err
+	}
+	h, err := windows.OpenProcess(windows.PROCESS_SET_QUOTA|windows.PROCESS_TERMINATE, false, uint32(g.pid))
+	if err != nil {
+		windows.CloseHandle(job)
+		return g, err
+	}
+	defer windows.CloseHandle(h)
+	if err := windows.AssignProcessToJobObject(job, h); err != nil {
+		windows.CloseHandle(job)
+		return g, err
+	}
+	g.job = job
+	return g, nil
+}
+
+// signal asks the process group to stop with CTRL_BREAK (the only
+// console signal that can target one group); KILL ends the job.
+func (g *group) signal(sig string) error {
+	if sig == "KILL" {
+		return g.kill()
+	}
+	return windows.GenerateConsoleCtrlEvent(windows.CTRL_BREAK_EVENT, uint32(g.pid))
+}
+
+func (g *group) kill() error {
+	if g.job != 0 {
+		return windows.TerminateJobObject(g.job, 1)
+	}
+	p, err := os.FindProcess(g.pid)
+	if err != nil {
+		return nil
+	}
+	return p.Kill()
+}
+
+func (g *group) alive() bool {
+	if g.job != 0 {
+		var info jobAccounting
+		err := windows.QueryInformationJobObject(g.job, windows.JobObjectBasicAccountingInformation,
+			uintptr(unsafe.Pointer(&info)), uint32(unsafe.Sizeof(info)), nil)
+		if err == nil {
+			return info.ActiveProcesses > 0
+		}
+	}
+	return pidAlive(g.pid)
+}
+
+func (g *group) close() {
+	if g.job != 0 {
+		windows.CloseHandle(g.job)
+		g.job = 0
+	}
+}
+
+func pidAlive(pid int) bool {
+	h, err := windows.OpenProcess(windows.SYNCHRONIZE, false, uint32(pid))
+	if err != nil {
+		return false
+	}
+	defer windows.CloseHandle(h)
+	ev, err := windows.WaitForSingleObject(h, 0)
+	return err == nil && ev == uint32(windows.WAIT_TIMEOUT)
+}
+
+func isInterrupt(sig os.Signal) bool { return sig == os.Interrupt || sig == syscall.SIGTERM }
+
+// StopSignals are the signals main should route to the runner.
+var StopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
+
+func exitDescription(state *os.ProcessState) (code int, desc string) {
+	code = state.ExitCode()
+	return code, "exited with code " + itoa(code)
+}
+
+// Reaper has nothing to do on Windows: there are no zombies to collect and
+// jobs hold the trees.
+type Reaper struct{}
+
+// NewReaper reports that adoption is not available.
+func NewReaper() (*Reaper, error) { return nil, errors.New("not supported on windows") }
+
+func (r *Reaper) spawn(start func() (int, error)) error { _, err := start(); return err }
+func (r *Reaper) waited(pid int)                        {}
+func (r *Reaper) adopted() []int                        { return nil }
+
+// Close does nothing.
+func (r *Reaper) Close() {}
+
+func signalPid(pid int, sig string) {
+	if p, err := os.FindProcess(pid); err == nil {
+		_ = p.Kill()
+	}
+}
+
+const canAdopt = false
+
+// jobAccounting is JOBOBJECT_BASIC_ACCOUNTING_INFORMATION, which x/sys
+// does not declare.
+type jobAccounting struct {
+	TotalUserTime             int64
+	TotalKernelTime           int64
+	ThisPeriodTotalUserTime   int64
+	ThisPeriodTotalKernelTime int64
+	TotalPageFaultCount       uint32
+	TotalProcesses            uint32
+	ActiveProcesses           uint32
+	TotalTerminatedProcesses  uint32
+}
+
+// SignalNumber is 0: Windows has no terminating signals.
+func SignalNumber(ee *exec.ExitError) int { return 0 }

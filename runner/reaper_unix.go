@@ -1,0 +1,116 @@
+//go:build unix
+
+package runner
+
+import (
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+)
+
+// Reaper makes hiverun the parent of every descendant that its own parent
+// abandons (Linux child subreaper) and reaps those that exit, as init would;
+// as PID 1 in a container it reaps every orphan. Children started through
+// it are registered, so their exit status stays with exec.Cmd.Wait. It is
+// process-wide, so only main creates one; tests that run the runner
+// in-process go without.
+type Reaper struct {
+	mu   sync.Mutex
+	own  map[int]bool
+	self int
+	sigc chan os.Signal
+	done chan struct{}
+}
+
+// NewReaper starts reaping. It returns an error where the system cannot
+// adopt orphans (then hiverun still stops whole process groups).
+func NewReaper() (*Reaper, error) {
+	self := os.Getpid()
+	if self != 1 {
+		if err := becomeSubreaper(); err != nil {
+			return nil, err
+		}
+	}
+	r := &Reaper{own: map[int]bool{}, self: self, sigc: make(chan os.Signal, 1), done: make(chan struct{})}
+	signal.Notify(r.sigc, syscall.SIGCHLD)
+	go r.loop()
+	return r, nil
+}
+
+func (r *Reaper) loop() {
+	for {
+		select {
+		case <-r.done:
+			return
+		case <-r.sigc:
+			r.reap()
+		}
+	}
+}
+
+// reap collects adopted children that have exited; our own children are
+// left to their exec.Cmd.Wait.
+func (r *Reaper) reap() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, pid := range zombieChildren(r.self) {
+		if !r.own[pid] {
+			reapPid(pid)
+		}
+	}
+}
+
+// spawn runs start while no reaping can happen, then registers the pid,
+// so a child that exits at once is not reaped from under its Wait.
+func (r *Reaper) spawn(start func() (int, error)) error {
+	if r == nil {
+		_, err := start()
+		return err
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	pid, err := start()
+	if err == nil {
+		r.own[pid] = true
+	}
+	return err
+}
+
+// waited forgets pid once its Wait has returned.
+func (r *Reaper) waited(pid int) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	delete(r.own, pid)
+	r.mu.Unlock()
+}
+
+// adopted lists the living descendants that were orphaned to hiverun.
+func (r *Reaper) adopted() []int {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	skip := make(map[int]bool, len(r.own))
+	for pid := range r.own {
+		skip[pid] = true
+	}
+	r.mu.Unlock()
+	return adoptedTrees(r.self, skip)
+}
+
+// Close stops reaping.
+func (r *Reaper) Close() {
+	signal.Stop(r.sigc)
+	close(r.done)
+}
+
+func signalPid(pid int, sig string) {
+	s, ok := signalNumbers[sig]
+	if !ok {
+		s = syscall.SIGTERM
+	}
+	_ = syscall.Kill(pid, s)
+}

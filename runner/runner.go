@@ -1,0 +1,380 @@
+// Package runner supervises a resolved plan: it starts each instance as
+// soon as what it depends on is ready, checks readiness, multiplexes output,
+// and stops everything it started, in reverse dependency order.
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hiverun/hiverun/procfile"
+)
+
+// Options are decided once, in main.
+type Options struct {
+	Stdout     io.Writer
+	Color      bool
+	Timestamps bool
+	// Live shows the one-line "waiting" status while booting; only for a
+	// terminal.
+	Live      bool
+	LiveWidth int
+	Now       func() time.Time
+	// Signals delivers the user's interrupts: the first stops the stack in
+	// order, the second kills at once.
+	Signals <-chan os.Signal
+	// Reaper, when set, adopts and reaps orphaned descendants (main only).
+	Reaper *Reaper
+	// TailLines is how many of a failed process's last lines are shown.
+	TailLines int
+}
+
+// ExitError is a stack that did not end well; Code is hiverun's exit code.
+type ExitError struct {
+	Code int
+	Msg  string
+}
+
+func (e *ExitError) Error() string { return e.Msg }
+
+type eventKind int
+
+const (
+	evStarted eventKind = iota
+	evReady
+	evFailed  // could not start, exited or timed out before ready
+	evSkipped // a dependency failed
+	evExited  // ended after it was ready
+)
+
+type event struct {
+	in   *inst
+	kind eventKind
+	msg  string
+	code int
+}
+
+// run is one supervision of a plan.
+type run struct {
+	opts    Options
+	plan    *procfile.Plan
+	out     *output
+	self    *prefix
+	insts   []*inst
+	events  chan event
+	boot    time.Time
+	reaper  *Reaper
+	stopped chan struct{} // closed when the stack begins to stop
+	killNow chan struct{} // closed on a second interrupt
+	once    sync.Once
+	killed  sync.Once
+
+	// Owned by the supervisor loop.
+	exitCode   int
+	stopReason string
+	active     int
+	unsettled  int
+	summarised bool
+}
+
+// Run supervises plan until the stack ends or is stopped. It returns nil
+// when hiverun should exit 0, and an *ExitError otherwise.
+func Run(ctx context.Context, plan *procfile.Plan, opts Options) error {
+	if opts.Stdout == nil {
+		opts.Stdout = os.Stdout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.TailLines == 0 {
+		opts.TailLines = 10
+	}
+	if opts.LiveWidth == 0 {
+		opts.LiveWidth = 120
+	}
+	width := 0
+	for _, in := range plan.Instances {
+		width = max(width, len(in.Display))
+	}
+	r := &run{
+		opts: opts, plan: plan, reaper: opts.Reaper,
+		out:     newOutput(opts.Stdout, opts.Color, opts.Timestamps, opts.Now, width),
+		events:  make(chan event, 4*len(plan.Instances)+4),
+		stopped: make(chan struct{}),
+		killNow: make(chan struct{}),
+	}
+	r.self = r.out.prefixFor("hiverun", -1)
+	r.build()
+	if len(r.insts) == 0 {
+		r.info("nothing to run: the formation leaves every selected process out")
+		return nil
+	}
+	r.boot = opts.Now()
+	for _, in := range r.insts {
+		go r.supervise(in)
+	}
+	return r.loop(ctx)
+}
+
+// build links instances to the instances of the processes they depend on.
+func (r *run) build() {
+	byProc := map[string][]*inst{}
+	for i, spec := range r.plan.Instances {
+		idx := spec.Proc.Index
+		in := &inst{
+			spec: spec, idx: i,
+			prefix:  r.out.prefixFor(spec.Display, idx),
+			tail:    &tail{max: max(r.opts.TailLines, 10)},
+			settled: make(chan struct{}),
+			done:    make(chan struct{}),
+		}
+		r.insts = append(r.insts, in)
+		byProc[spec.Proc.Name] = append(byProc[spec.Proc.Name], in)
+	}
+	for _, in := range r.insts {
+		for _, d := range in.spec.Proc.Depends {
+			for _, dep := range byProc[d] {
+				in.deps = append(in.deps, dep)
+				dep.dependents = append(dep.dependents, in)
+			}
+		}
+	}
+	r.active, r.unsettled = len(r.insts), len(r.insts)
+}
+
+func (r *run) info(format string, args ...any) {
+	r.out.event(r.self, fmt.Sprintf(format, args...))
+}
+
+func (r *run) send(ev event) { r.events <- ev }
+
+// loop is the one place where decisions are made: instance events, the
+// user's signals and the live-line ticker meet here.
+func (r *run) loop(ctx context.Context) error {
+	allDone := make(chan struct{})
+	go func() {
+		for _, in := range r.insts {
+			<-in.done
+		}
+		close(allDone)
+	}()
+	var tick <-chan time.Time
+	if r.opts.Live {
+		t := time.NewTicker(100 * time.Millisecond)
+		defer t.Stop()
+		tick = t.C
+	}
+	ctxDone := ctx.Done()
+	for {
+		select {
+		case ev := <-r.events:
+			r.handle(ev)
+		case sig := <-r.opts.Signals:
+			r.interrupt(fmt.Sprintf("received %v", sig))
+		case <-ctxDone:
+			ctxDone = nil
+			r.interrupt("cancelled")
+		case <-tick:
+			if r.unsettled > 0 && !r.isStopping() {
+				r.out.setLive(r.liveLine())
+			} else {
+				r.out.setLive("")
+			}
+		case <-allDone:
+			for {
+				select {
+				case ev := <-r.events:
+					r.handle(ev)
+					continue
+				default:
+				}
+				break
+			}
+			r.out.setLive("")
+			r.stopAdopted()
+			if r.exitCode != 0 {
+				r.info("stopped: %s", r.stopReason)
+				return &ExitError{Code: r.exitCode, Msg: r.stopReason}
+			}
+			r.info("stopped")
+			return nil
+		}
+	}
+}
+
+func (r *run) isStopping() bool {
+	select {
+	case <-r.stopped:
+		return true
+	default:
+		return false
+	}
+}
+
+func (r *run) interrupt(why string) {
+	if r.isStopping() {
+		r.killed.Do(func() {
+			r.info("%s again: killing everything now", why)
+			close(r.killNow)
+		})
+		return
+	}
+	r.stop(why, 0)
+}
+
+// stop begins stopping the stack; the first reason decides the exit code.
+func (r *run) stop(reason string, code int) {
+	r.once.Do(func() {
+		r.out.setLive("")
+		r.stopReason, r.exitCode = reason, code
+		r.info("stopping: %s", reason)
+		close(r.stopped)
+	})
+}
+
+func (r *run) handle(ev event) {
+	in := ev.in
+	stopping := r.isStopping()
+	switch ev.kind {
+	case evStarted:
+		r.info("%s started (pid %d)", in.spec.Display, ev.code)
+	case evReady:
+		r.unsettled--
+		took := in.readyDuration()
+		if in.spec.Proc.Oneshot {
+			r.active--
+			r.info("%s done in %s (exit 0)", in.spec.Display, fmtSecs(took))
+		} else if in.spec.Check.Kind != procfile.CheckNone {
+			r.info("%s ready in %s (%s)", in.spec.Display, fmtSecs(took), in.spec.Check)
+		} else {
+			r.info("%s ready in %s", in.spec.Display, fmtSecs(took))
+		}
+		r.maybeSummary()
+	case evFailed, evSkipped:
+		r.unsettled--
+		r.active--
+		if stopping {
+			return
+		}
+		r.reportFailure(in, ev)
+		if !in.spec.Proc.Optional {
+			r.stop(fmt.Sprintf("%s failed", in.spec.Display), 1)
+			return
+		}
+		r.maybeSummary()
+	case evExited:
+		r.active--
+		if stopping {
+			return
+		}
+		r.info("%s %s", in.spec.Display, ev.msg)
+		if !in.spec.Proc.Optional {
+			code := 0
+			if ev.code != 0 {
+				code = 1
+			}
+			r.stop(fmt.Sprintf("%s %s", in.spec.Display, ev.msg), code)
+			return
+		}
+	}
+	if r.active == 0 && !r.isStopping() {
+		r.stop("every process has ended", r.endCode())
+	}
+}
+
+// endCode is the exit code of a stack whose processes all ended by
+// themselves: 0 when every required one ended well.
+func (r *run) endCode() int {
+	for _, in := range r.insts {
+		if in.spec.Proc.Optional {
+			continue
+		}
+		if st := in.getState(); st == StateFailed || st == StateSkipped || (st == StateExited && in.exitCode != 0) {
+			return 1
+		}
+	}
+	return 0
+}
+
+func (r *run) reportFailure(in *inst, ev event) {
+	what := "required"
+	if in.spec.Proc.Optional {
+		what = "optional"
+	}
+	if ev.kind == evSkipped {
+		r.info("%s (%s) skipped: %s", in.spec.Display, what, ev.msg)
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%s) failed: %s", in.spec.Display, what, ev.msg)
+	lines := in.tail.get()
+	if n := r.opts.TailLines; len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	if len(lines) == 0 {
+		b.WriteString("\n  (it printed nothing)")
+	} else {
+		fmt.Fprintf(&b, "\nlast %d lines of %s:", len(lines), in.spec.Display)
+		for _, l := range lines {
+			b.WriteString("\n  " + l)
+		}
+	}
+	if in.spec.Proc.Optional && len(in.dependents) > 0 {
+		b.WriteString("\nits dependents are skipped; the rest of the stack goes on")
+	}
+	r.info("%s", b.String())
+}
+
+// maybeSummary prints the boot line once every instance has settled.
+func (r *run) maybeSummary() {
+	if r.unsettled > 0 || r.summarised || r.isStopping() {
+		return
+	}
+	r.summarised = true
+	r.out.setLive("")
+	r.info("%s", r.summary())
+}
+
+// stopAdopted stops descendants that left their process group and were
+// orphaned to hiverun (double-forked daemons): TERM, then KILL.
+func (r *run) stopAdopted() {
+	pids := r.reaper.adopted()
+	if len(pids) == 0 {
+		return
+	}
+	r.info("stopping %d process(es) that left their process group", len(pids))
+	for _, pid := range pids {
+		signalPid(pid, "TERM")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		alive := 0
+		for _, pid := range pids {
+			if pidAlive(pid) {
+				alive++
+			}
+		}
+		if alive == 0 {
+			return
+		}
+		select {
+		case <-r.killNow:
+			deadline = time.Now()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	for _, pid := range pids {
+		if pidAlive(pid) {
+			signalPid(pid, "KILL")
+		}
+	}
+}
+
+func fmtSecs(d time.Duration) string {
+	return fmt.Sprintf("%.2fs", d.Seconds())
+}

@@ -1,0 +1,137 @@
+package runner
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// summary renders the boot line: total time and the critical path, the
+// chain of instances each of which waited for the one before it.
+func (r *run) summary() string {
+	path := r.criticalPath()
+	var last time.Time
+	failed := 0
+	for _, in := range r.insts {
+		in.mu.Lock()
+		if in.ok && in.readyAt.After(last) {
+			last = in.readyAt
+		}
+		in.mu.Unlock()
+		if !in.ok {
+			failed++
+		}
+	}
+	if last.IsZero() {
+		last = r.opts.Now()
+	}
+	s := "ready in " + fmtSecs(last.Sub(r.boot))
+	if len(path) > 0 {
+		parts := make([]string, len(path))
+		for i, in := range path {
+			parts[i] = in.spec.Display + " " + fmtSecs(in.readyDuration())
+		}
+		s += " — " + strings.Join(parts, " → ")
+	}
+	if failed > 0 {
+		s += fmt.Sprintf(" (%d optional not running)", failed)
+	}
+	return s
+}
+
+// criticalPath starts from the instance that became ready last and walks
+// back through the dependency that became ready last before it started.
+func (r *run) criticalPath() []*inst {
+	var end *inst
+	var endAt time.Time
+	for _, in := range r.insts {
+		in.mu.Lock()
+		at, ok := in.readyAt, in.ok
+		in.mu.Unlock()
+		if ok && at.After(endAt) {
+			end, endAt = in, at
+		}
+	}
+	var path []*inst
+	for end != nil {
+		path = append(path, end)
+		var gate *inst
+		var gateAt time.Time
+		for _, d := range end.deps {
+			d.mu.Lock()
+			at := d.readyAt
+			d.mu.Unlock()
+			if at.After(gateAt) {
+				gate, gateAt = d, at
+			}
+		}
+		end = gate
+	}
+	for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {
+		path[i], path[j] = path[j], path[i]
+	}
+	return path
+}
+
+// liveLine says what the boot is waiting on and why:
+// "waiting: admin ← backend (health 12 tries, 4.1s) ← redis (ready)".
+func (r *run) liveLine() string {
+	now := r.opts.Now()
+	describe := func(in *inst) string {
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		switch in.state {
+		case StateChecking:
+			if in.spec.Proc.Oneshot {
+				return fmt.Sprintf("%s (running %.1fs)", in.spec.Display, now.Sub(in.startAt).Seconds())
+			}
+			return fmt.Sprintf("%s (health %d tries, %.1fs)", in.spec.Display, in.tries, now.Sub(in.startAt).Seconds())
+		case StateStarting:
+			return fmt.Sprintf("%s (starting %.1fs)", in.spec.Display, now.Sub(in.startAt).Seconds())
+		case StateWaiting:
+			return in.spec.Display
+		default:
+			return fmt.Sprintf("%s (%s)", in.spec.Display, in.state)
+		}
+	}
+	waitedOn := map[*inst]bool{}
+	for _, in := range r.insts {
+		if in.getState() == StateWaiting {
+			for _, d := range in.deps {
+				waitedOn[d] = true
+			}
+		}
+	}
+	var chains []string
+	for _, in := range r.insts {
+		st := in.getState()
+		if waitedOn[in] || (st != StateWaiting && st != StateStarting && st != StateChecking) {
+			continue
+		}
+		chain := describe(in)
+		cur := in
+		for cur.getState() == StateWaiting {
+			var next *inst
+			for _, d := range cur.deps {
+				if s := d.getState(); s != StateReady && s != StateExited {
+					next = d
+					break
+				}
+			}
+			if next == nil {
+				break
+			}
+			chain += " ← " + describe(next)
+			cur = next
+		}
+		chains = append(chains, chain)
+	}
+	if len(chains) == 0 {
+		return ""
+	}
+	line := "waiting: " + strings.Join(chains, "; ")
+	if rs := []rune(line); len(rs) > r.opts.LiveWidth-1 {
+		line = string(rs[:r.opts.LiveWidth-2]) + "…"
+	}
+	return line
+}
