@@ -108,6 +108,13 @@ func (r *run) supervise(in *inst) {
 			return
 		}
 	}
+	// Dependencies may have settled in the same instant the stack began to
+	// stop; starting now would only mean stopping again.
+	if r.isStopping() {
+		in.setState(StateStopped)
+		in.settle(false)
+		return
+	}
 	if err := r.clean(in); err != nil {
 		in.setState(StateFailed)
 		in.settle(false)

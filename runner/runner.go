@@ -32,6 +32,9 @@ type Options struct {
 	Reaper *Reaper
 	// TailLines is how many of a failed process's last lines are shown.
 	TailLines int
+	// OnReady is called once every selected instance is ready (or, being
+	// optional, failed), with the boot time.
+	OnReady func(boot time.Duration)
 }
 
 // ExitError is a stack that did not end well; Code is hiverun's exit code.
@@ -338,6 +341,9 @@ func (r *run) maybeSummary() {
 	r.summarised = true
 	r.out.setLive("")
 	r.info("%s", r.summary())
+	if r.opts.OnReady != nil {
+		r.opts.OnReady(r.opts.Now().Sub(r.boot))
+	}
 }
 
 // stopAdopted stops descendants that left their process group and were

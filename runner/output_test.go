@@ -1,0 +1,188 @@
+//go:build linux
+
+package runner
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// collect runs pump over what write produces and returns the lines.
+func collect(t *testing.T, write func(w io.Writer)) []string {
+	t.Helper()
+	r, w := io.Pipe()
+	go func() {
+		write(w)
+		w.Close()
+	}()
+	var got []string
+	pump(r, func(lines [][]byte) {
+		for _, l := range lines {
+			got = append(got, string(l))
+		}
+	})
+	return got
+}
+
+func TestPumpLines(t *testing.T) {
+	got := collect(t, func(w io.Writer) {
+		io.WriteString(w, "one\r\ntw")
+		time.Sleep(20 * time.Millisecond) // a partial line must wait, not be flushed
+		io.WriteString(w, "o\n\nthree")
+	})
+	want := []string{"one", "two", "", "three"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestPumpLongLines(t *testing.T) {
+	big := strings.Repeat("x", 1<<20)
+	got := collect(t, func(w io.Writer) {
+		// Written in small pieces, as a slow producer would.
+		for i := 0; i < len(big); i += 1000 {
+			io.WriteString(w, big[i:min(i+1000, len(big))])
+		}
+		io.WriteString(w, "\nshort\n")
+	})
+	if len(got) != 2 || got[0] != big || got[1] != "short" {
+		t.Fatalf("got %d lines, first %d bytes", len(got), len(got[0]))
+	}
+	huge := collect(t, func(w io.Writer) {
+		io.WriteString(w, strings.Repeat("y", maxLineLen+100)+"\n")
+	})
+	if len(huge) != 2 || len(huge[0]) < maxLineLen || len(huge[0])+len(huge[1]) != maxLineLen+100 {
+		t.Fatalf("ceiling: %d pieces", len(huge))
+	}
+}
+
+func TestOutputBigLineAndLastLine(t *testing.T) {
+	h := newHarness(t, `# hiverun: oneshot
+big: python3 -c "import sys; sys.stdout.write('x'*1048576+'\n'); sys.stdout.write('after')"
+# hiverun: oneshot
+partial: printf 'a\nno newline at the end'
+# hiverun: oneshot
+stderr: sh -c 'echo to-stderr >&2'
+`)
+	if err := h.run(20*time.Second, nil); err != nil {
+		t.Fatalf("%v", err)
+	}
+	big := h.lines("big")
+	if len(big) != 2 || big[0] != strings.Repeat("x", 1<<20) || big[1] != "after" {
+		t.Errorf("big: %d lines", len(big))
+	}
+	if p := h.lines("partial"); len(p) != 2 || p[1] != "no newline at the end" {
+		t.Errorf("partial: %q", p)
+	}
+	if p := h.lines("stderr"); len(p) != 1 || p[0] != "to-stderr" {
+		t.Errorf("stderr: %q", p)
+	}
+}
+
+// TestOutputManyWriters: 8 processes writing 25,000 lines each at once;
+// every line arrives exactly once, whole, with its prefix.
+func TestOutputManyWriters(t *testing.T) {
+	var b strings.Builder
+	for i := 1; i <= 8; i++ {
+		fmt.Fprintf(&b, "# hiverun: oneshot\nw%d: python3 -c \"import os; n=os.environ['PS']; [print(n+'-'+str(i)+'-'+'z'*(i%%300)) for i in range(25000)]\"\n", i)
+	}
+	h := newHarness(t, b.String())
+	if err := h.run(60*time.Second, nil); err != nil {
+		t.Fatalf("%v", err)
+	}
+	for i := 1; i <= 8; i++ {
+		name := fmt.Sprintf("w%d", i)
+		lines := h.lines(name)
+		if len(lines) != 25000 {
+			t.Fatalf("%s: %d lines", name, len(lines))
+		}
+		for j, l := range lines {
+			want := fmt.Sprintf("%s.1-%d-%s", name, j, strings.Repeat("z", j%300))
+			if l != want {
+				t.Fatalf("%s line %d = %q, want %q", name, j, l, want)
+			}
+		}
+	}
+}
+
+// slowSink takes its time over every write, like a slow terminal.
+type slowSink struct {
+	mu    sync.Mutex
+	b     bytes.Buffer
+	calls atomic.Int64
+}
+
+func (s *slowSink) Write(p []byte) (int, error) {
+	time.Sleep(2 * time.Millisecond)
+	s.calls.Add(1)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// TestSlowReaderSlowsProducer: nothing is lost, and the producer is held
+// back by the pipe rather than finishing into a growing buffer.
+func TestSlowReaderSlowsProducer(t *testing.T) {
+	h := newHarness(t, `# hiverun: oneshot
+fast: python3 -c "import time,sys; [print('line-%d-' % i + 'p'*100) for i in range(40000)]; sys.stdout.flush(); print('producer-finished', time.time())"
+`)
+	sink := &slowSink{}
+	start := time.Now()
+	if err := h.run(60*time.Second, func(o *Options) { o.Stdout = sink }); err != nil {
+		t.Fatal(err)
+	}
+	total := time.Since(start)
+	out := sink.b.String()
+	n := strings.Count(out, "fast    | line-")
+	if n != 40000 {
+		t.Fatalf("%d lines arrived, want 40000", n)
+	}
+	// 4 MB over a sink doing ~64 KiB per 2 ms write: the producer cannot
+	// have finished before most of it was written.
+	i := strings.Index(out, "producer-finished ")
+	var fin float64
+	fmt.Sscanf(out[i+len("producer-finished "):], "%f", &fin)
+	finished := time.Unix(0, int64(fin*1e9))
+	if lead := total - finished.Sub(start); lead > total/2 {
+		t.Errorf("producer finished %s before the end of a %s run: output was buffered, not back-pressured", lead, total)
+	}
+	_ = syscall.Getpid
+}
+
+func TestNoTornLinesWithLiveLine(t *testing.T) {
+	buf := &syncBuffer{}
+	o := newOutput(buf, false, false, time.Now, 4)
+	p := o.prefixFor("web", 0)
+	o.setLive("waiting: web")
+	o.lines(p, [][]byte{[]byte("hello")})
+	o.setLive("")
+	want := "\r\x1b[Kwaiting: web" + "\r\x1b[Kweb     | hello\nwaiting: web" + "\r\x1b[K"
+	if buf.String() != want {
+		t.Fatalf("got %q, want %q", buf.String(), want)
+	}
+}
+
+func TestPrefixFormat(t *testing.T) {
+	buf := &syncBuffer{}
+	now := func() time.Time { return time.Date(2024, 1, 15, 10, 30, 45, 0, time.UTC) }
+	o := newOutput(buf, false, true, now, len("backend"))
+	o.lines(o.prefixFor("api", 0), [][]byte{[]byte("x")})
+	o.event(o.prefixFor("hiverun", -1), "two\nlines")
+	want := "10:30:45 api     | x\n10:30:45 hiverun | two\n10:30:45 hiverun | lines\n"
+	if buf.String() != want {
+		t.Fatalf("got %q, want %q", buf.String(), want)
+	}
+	cbuf := &syncBuffer{}
+	c := newOutput(cbuf, true, false, now, 3)
+	c.lines(c.prefixFor("api", 0), [][]byte{[]byte("x")})
+	if !strings.Contains(cbuf.String(), "\x1b[36m") {
+		t.Errorf("no colour: %q", cbuf.String())
+	}
+}
