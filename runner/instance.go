@@ -200,7 +200,7 @@ func (r *run) start(in *inst) (*proc, error) {
 	env := spec.Env.List()
 	var cmd *exec.Cmd
 	if spec.Exec.Script == "" {
-		if path := lookPath(spec.Exec.Argv[0], spec.Env.Values["PATH"], spec.Dir); path != "" {
+		if path := r.paths.look(spec.Exec.Argv[0], spec.Env.Values["PATH"], spec.Dir); path != "" {
 			cmd = &exec.Cmd{Path: path, Args: spec.Exec.Argv}
 			env = append(env, spec.Exec.Env...)
 		}
@@ -214,6 +214,10 @@ func (r *run) start(in *inst) (*proc, error) {
 		cmd = &exec.Cmd{Path: path, Args: args}
 	}
 	cmd.Env, cmd.Dir = env, spec.Dir
+	if r.devNull != nil {
+		// One /dev/null for every child instead of an open per start.
+		cmd.Stdin = r.devNull
+	}
 	prepare(cmd, spec.TTY)
 	p := &proc{cmd: cmd, exited: make(chan struct{}), drained: make(chan struct{})}
 
@@ -266,6 +270,7 @@ func (r *run) start(in *inst) (*proc, error) {
 		close(p.drained)
 	}()
 	go func() {
+		awaitExit(p.pid)
 		_ = cmd.Wait()
 		r.reaper.waited(p.pid)
 		p.code, p.desc = exitDescription(cmd.ProcessState)

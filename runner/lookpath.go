@@ -4,7 +4,33 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 )
+
+// pathCache remembers lookups for one run: a stack of 100 instances of
+// the same program searches PATH once, not 100 times.
+type pathCache struct {
+	mu sync.Mutex
+	m  map[[3]string]string
+}
+
+func (c *pathCache) look(name, pathEnv, dir string) string {
+	key := [3]string{name, pathEnv, dir}
+	c.mu.Lock()
+	p, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return p
+	}
+	p = lookPath(name, pathEnv, dir)
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[[3]string]string{}
+	}
+	c.m[key] = p
+	c.mu.Unlock()
+	return p
+}
 
 // lookPath finds name on the child's PATH (which .env may change), not on
 // hiverun's own. Relative PATH entries and names with a slash are taken

@@ -16,7 +16,11 @@ import (
 // process-wide, so only main creates one; tests that run the runner
 // in-process go without.
 type Reaper struct {
-	mu   sync.Mutex
+	// gate lets spawns run together (RLock) but never while reap runs
+	// (Lock): between a child's start and its registration it must not
+	// be reaped from under its Wait.
+	gate sync.RWMutex
+	mu   sync.Mutex // guards own
 	own  map[int]bool
 	self int
 	sigc chan os.Signal
@@ -52,10 +56,13 @@ func (r *Reaper) loop() {
 // reap collects adopted children that have exited; our own children are
 // left to their exec.Cmd.Wait.
 func (r *Reaper) reap() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.gate.Lock()
+	defer r.gate.Unlock()
 	for _, pid := range zombieChildren(r.self) {
-		if !r.own[pid] {
+		r.mu.Lock()
+		own := r.own[pid]
+		r.mu.Unlock()
+		if !own {
 			reapPid(pid)
 		}
 	}
@@ -68,11 +75,13 @@ func (r *Reaper) spawn(start func() (int, error)) error {
 		_, err := start()
 		return err
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
+	r.gate.RLock()
+	defer r.gate.RUnlock()
 	pid, err := start()
 	if err == nil {
+		r.mu.Lock()
 		r.own[pid] = true
+		r.mu.Unlock()
 	}
 	return err
 }

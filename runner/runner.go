@@ -76,6 +76,8 @@ type run struct {
 	killNow chan struct{} // closed on a second interrupt
 	once    sync.Once
 	killed  sync.Once
+	paths   pathCache
+	devNull *os.File
 
 	// Owned by the supervisor loop.
 	exitCode   int
@@ -112,6 +114,10 @@ func Run(ctx context.Context, plan *procfile.Plan, opts Options) error {
 		killNow: make(chan struct{}),
 	}
 	r.self = r.out.prefixFor("hiverun", -1)
+	if f, err := os.Open(os.DevNull); err == nil {
+		r.devNull = f
+		defer f.Close()
+	}
 	r.build()
 	if len(r.insts) == 0 {
 		r.info("nothing to run: the formation leaves every selected process out")
@@ -254,9 +260,11 @@ func (r *run) handle(ev event) {
 			r.info("%s done in %s (exit 0)", in.spec.Display, fmtSecs(took))
 		} else if in.spec.Check.Kind != procfile.CheckNone {
 			r.info("%s ready in %s (%s)", in.spec.Display, fmtSecs(took), in.spec.Check)
-		} else {
-			r.info("%s ready in %s", in.spec.Display, fmtSecs(took))
+		} else if in.spec.Proc.Delay > 0 {
+			r.info("%s ready: still running after %s", in.spec.Display, in.spec.Proc.Delay)
 		}
+		// Without a check or a delay, ready is the same as started: one
+		// line says both.
 		r.maybeSummary()
 	case evFailed, evSkipped:
 		r.unsettled--
