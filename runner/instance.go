@@ -214,7 +214,7 @@ func (r *run) start(in *inst) (*proc, error) {
 		cmd = &exec.Cmd{Path: path, Args: args}
 	}
 	cmd.Env, cmd.Dir = env, spec.Dir
-	if r.devNull != nil {
+	if r.devNull != nil && !spec.TTY {
 		// One /dev/null for every child instead of an open per start.
 		cmd.Stdin = r.devNull
 	}
