@@ -370,7 +370,7 @@ func (r *run) becomeReady(in *inst, p *proc) error {
 func (r *run) stopProc(in *inst, p *proc) {
 	select {
 	case <-p.exited:
-		if !p.grp.alive() {
+		if !p.grp.living() {
 			return
 		}
 	default:
@@ -400,9 +400,12 @@ func (r *run) stopProc(in *inst, p *proc) {
 		kill("")
 	}
 	// The leader is gone; what else it started in its group may not be.
+	// Members that died are zombies until reaped (by us as subreaper, or
+	// by init): trust the cheap check first, then look closer.
 	step := time.Millisecond
 	var hardStop <-chan time.Time
-	for p.grp.alive() {
+	leaderGone := time.Now()
+	for p.grp.alive() && (time.Since(leaderGone) < 50*time.Millisecond || p.grp.living()) {
 		if killed && hardStop == nil {
 			hardStop = time.After(5 * time.Second)
 		}

@@ -84,9 +84,58 @@ func becomeSubreaper() error {
 	return unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 }
 
-// descendantsOf returns the living processes below pid that hiverun
-// adopted, excluding those in skip, each with its whole subtree.
+// childrenOf lists the children of pid from /proc/PID/task/*/children,
+// which is far cheaper than reading every process of the machine; ok is
+// false where the kernel does not offer those files.
+func childrenOf(pid int) (kids []int, ok bool) {
+	tasks, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	if err != nil {
+		return nil, false
+	}
+	for _, t := range tasks {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + t.Name() + "/children")
+		if err != nil {
+			if os.IsNotExist(err) {
+				return nil, false
+			}
+			continue
+		}
+		for _, f := range bytes.Fields(b) {
+			if n, err := strconv.Atoi(string(f)); err == nil {
+				kids = append(kids, n)
+			}
+		}
+	}
+	return kids, true
+}
+
+// adoptedTrees returns the living processes below self that hiverun
+// adopted (those not in skip), each with its whole subtree.
 func adoptedTrees(self int, skip map[int]bool) []int {
+	var out []int
+	var walk func(pid int)
+	walk = func(pid int) {
+		if s, ok := readStat(pid); ok && living(s) {
+			out = append(out, pid)
+		}
+		kids, _ := childrenOf(pid)
+		for _, c := range kids {
+			walk(c)
+		}
+	}
+	kids, ok := childrenOf(self)
+	if !ok {
+		return adoptedTreesByScan(self, skip)
+	}
+	for _, c := range kids {
+		if !skip[c] {
+			walk(c)
+		}
+	}
+	return out
+}
+
+func adoptedTreesByScan(self int, skip map[int]bool) []int {
 	stats := allStats()
 	children := map[int][]int{}
 	alive := map[int]bool{}
@@ -116,6 +165,14 @@ func adoptedTrees(self int, skip map[int]bool) []int {
 // reaped.
 func zombieChildren(self int) []int {
 	var out []int
+	if kids, ok := childrenOf(self); ok {
+		for _, pid := range kids {
+			if s, ok := readStat(pid); ok && !living(s) {
+				out = append(out, pid)
+			}
+		}
+		return out
+	}
 	for _, s := range allStats() {
 		if s.ppid == self && !living(s) {
 			out = append(out, s.pid)

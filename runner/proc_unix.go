@@ -52,13 +52,18 @@ func (g *group) signal(sig string) error {
 
 func (g *group) kill() error { return g.signal("KILL") }
 
-// alive tells whether any process of the group still runs. A zombie is
-// dead: it holds no port and no file, and its reaper may be slow.
+// alive tells whether the group may still have a process: kill(0) on it
+// succeeds. Cheap, but a zombie member counts.
 func (g *group) alive() bool {
-	if err := syscall.Kill(-g.pgid, 0); errors.Is(err, syscall.ESRCH) {
-		return false
-	}
-	return groupHasLiving(g.pgid)
+	err := syscall.Kill(-g.pgid, 0)
+	return !errors.Is(err, syscall.ESRCH)
+}
+
+// living is alive without zombies: a zombie holds no port and no file, and
+// its reaper may be slow. It reads /proc, so it is used only when alive
+// has said yes for a while.
+func (g *group) living() bool {
+	return g.alive() && groupHasLiving(g.pgid)
 }
 
 func (g *group) close() {}

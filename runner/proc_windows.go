@@ -83,6 +83,8 @@ func (g *group) alive() bool {
 	return pidAlive(g.pid)
 }
 
+func (g *group) living() bool { return g.alive() }
+
 func (g *group) close() {
 	if g.job != 0 {
 		windows.CloseHandle(g.job)
