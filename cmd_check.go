@@ -63,7 +63,9 @@ readiness checks. Exit 2 on any error; with --strict also on a warning
 					return err
 				}
 			} else {
-				warn(os.Stderr, plan.Procfile)
+				if !strict {
+					warn(os.Stderr, plan.Procfile)
+				}
 				printReport(cmd, rep)
 			}
 			if strict && len(rep.Warnings) > 0 {

@@ -44,17 +44,19 @@ func versionString() string {
 }
 
 func startCmd(cmd *cobra.Command, g *globals, args []string) error {
+	// Signals are taken first of all: a Ctrl-C during parsing or the
+	// first starts must still stop what was started. (A process that
+	// inherits SIGINT ignored, as background jobs of scripts do, loses a
+	// SIGINT sent before this line: the kernel drops it.)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, runner.StopSignals...)
+	defer signal.Stop(sigs)
+
 	plan, err := g.plan(args)
 	if err != nil {
 		return err
 	}
 	warn(os.Stderr, plan.Procfile)
-
-	// Signals are taken before anything starts, so an early Ctrl-C still
-	// stops what was started.
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, runner.StopSignals...)
-	defer signal.Stop(sigs)
 
 	reaper, _ := runner.NewReaper() // nil where orphans cannot be adopted
 	if reaper != nil {
