@@ -482,4 +482,3 @@ func Output(bin string, n int) (OutputResult, error) {
 
 // Ratio is a/b.
 func Ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
-
