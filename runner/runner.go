@@ -80,6 +80,8 @@ type run struct {
 	devNull *os.File
 
 	// Owned by the supervisor loop.
+	batching   bool     // info lines are collected in pending
+	pending    []string // and written by flushInfo
 	exitCode   int
 	stopReason string
 	active     int
@@ -156,8 +158,27 @@ func (r *run) build() {
 	r.active, r.unsettled = len(r.insts), len(r.insts)
 }
 
+// info writes one of hiverun's lines; any goroutine may call it.
 func (r *run) info(format string, args ...any) {
 	r.out.event(r.self, fmt.Sprintf(format, args...))
+}
+
+// say is info for the supervisor loop, which batches its lines.
+func (r *run) say(format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if r.batching {
+		r.pending = append(r.pending, msg)
+		return
+	}
+	r.out.event(r.self, msg)
+}
+
+// flushInfo writes the supervisor's batched lines in one write.
+func (r *run) flushInfo() {
+	if len(r.pending) > 0 {
+		r.out.event(r.self, strings.Join(r.pending, "\n"))
+		r.pending = r.pending[:0]
+	}
 }
 
 func (r *run) send(ev event) { r.events <- ev }
@@ -182,7 +203,20 @@ func (r *run) loop(ctx context.Context) error {
 	for {
 		select {
 		case ev := <-r.events:
+			// Events come in bursts (100 instances start at once): handle
+			// all that are waiting, then write their lines in one go.
+			r.batching = true
 			r.handle(ev)
+			for more := true; more; {
+				select {
+				case ev := <-r.events:
+					r.handle(ev)
+				default:
+					more = false
+				}
+			}
+			r.batching = false
+			r.flushInfo()
 		case sig := <-r.opts.Signals:
 			r.interrupt(fmt.Sprintf("received %v", sig))
 		case <-ctxDone:
@@ -207,10 +241,10 @@ func (r *run) loop(ctx context.Context) error {
 			r.out.setLive("")
 			r.stopAdopted()
 			if r.exitCode != 0 {
-				r.info("stopped: %s", r.stopReason)
+				r.say("stopped: %s", r.stopReason)
 				return &ExitError{Code: r.exitCode, Msg: r.stopReason}
 			}
-			r.info("stopped")
+			r.say("stopped")
 			return nil
 		}
 	}
@@ -228,7 +262,7 @@ func (r *run) isStopping() bool {
 func (r *run) interrupt(why string) {
 	if r.isStopping() {
 		r.killed.Do(func() {
-			r.info("%s again: killing everything now", why)
+			r.say("%s again: killing everything now", why)
 			close(r.killNow)
 		})
 		return
@@ -241,7 +275,7 @@ func (r *run) stop(reason string, code int) {
 	r.once.Do(func() {
 		r.out.setLive("")
 		r.stopReason, r.exitCode = reason, code
-		r.info("stopping: %s", reason)
+		r.say("stopping: %s", reason)
 		close(r.stopped)
 	})
 }
@@ -251,17 +285,17 @@ func (r *run) handle(ev event) {
 	stopping := r.isStopping()
 	switch ev.kind {
 	case evStarted:
-		r.info("%s started (pid %d)", in.spec.Display, ev.code)
+		r.say("%s started (pid %d)", in.spec.Display, ev.code)
 	case evReady:
 		r.unsettled--
 		took := in.readyDuration()
 		if in.spec.Proc.Oneshot {
 			r.active--
-			r.info("%s done in %s (exit 0)", in.spec.Display, fmtSecs(took))
+			r.say("%s done in %s (exit 0)", in.spec.Display, fmtSecs(took))
 		} else if in.spec.Check.Kind != procfile.CheckNone {
-			r.info("%s ready in %s (%s)", in.spec.Display, fmtSecs(took), in.spec.Check)
+			r.say("%s ready in %s (%s)", in.spec.Display, fmtSecs(took), in.spec.Check)
 		} else if in.spec.Proc.Delay > 0 {
-			r.info("%s ready: still running after %s", in.spec.Display, in.spec.Proc.Delay)
+			r.say("%s ready: still running after %s", in.spec.Display, in.spec.Proc.Delay)
 		}
 		// Without a check or a delay, ready is the same as started: one
 		// line says both.
@@ -283,7 +317,7 @@ func (r *run) handle(ev event) {
 		if stopping {
 			return
 		}
-		r.info("%s %s", in.spec.Display, ev.msg)
+		r.say("%s %s", in.spec.Display, ev.msg)
 		if !in.spec.Proc.Optional {
 			code := 0
 			if ev.code != 0 {
@@ -318,7 +352,7 @@ func (r *run) reportFailure(in *inst, ev event) {
 		what = "optional"
 	}
 	if ev.kind == evSkipped {
-		r.info("%s (%s) skipped: %s", in.spec.Display, what, ev.msg)
+		r.say("%s (%s) skipped: %s", in.spec.Display, what, ev.msg)
 		return
 	}
 	var b strings.Builder
@@ -338,7 +372,7 @@ func (r *run) reportFailure(in *inst, ev event) {
 	if in.spec.Proc.Optional && len(in.dependents) > 0 {
 		b.WriteString("\nits dependents are skipped; the rest of the stack goes on")
 	}
-	r.info("%s", b.String())
+	r.say("%s", b.String())
 }
 
 // maybeSummary prints the boot line once every instance has settled.
@@ -348,7 +382,7 @@ func (r *run) maybeSummary() {
 	}
 	r.summarised = true
 	r.out.setLive("")
-	r.info("%s", r.summary())
+	r.say("%s", r.summary())
 	if r.opts.OnReady != nil {
 		r.opts.OnReady(r.opts.Now().Sub(r.boot))
 	}
@@ -361,7 +395,7 @@ func (r *run) stopAdopted() {
 	if len(pids) == 0 {
 		return
 	}
-	r.info("stopping %d process(es) that left their process group", len(pids))
+	r.say("stopping %d process(es) that left their process group", len(pids))
 	for _, pid := range pids {
 		signalPid(pid, "TERM")
 	}
