@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -400,4 +401,49 @@ func TestStartStopCycles(t *testing.T) {
 			t.Fatalf("cycle %d left %v", i, left)
 		}
 	}
+}
+
+// TestDemoStack runs the README's first command (as the built binary) and
+// checks the stack comes up and goes down.
+func TestDemoStack(t *testing.T) {
+	root, _ := os.Getwd()
+	cmd := exec.Command(bin, "--no-color", "--no-timestamp", "-f", "Procfile.example", "-e", ".env.example")
+	cmd.Dir = root
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(out.String(), "hiverun   | ready in") && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	text := out.String()
+	if !strings.Contains(text, "hiverun   | ready in") || err != nil {
+		t.Fatalf("demo stack (err %v):\n%s", err, text)
+	}
+	for _, want := range []string{"backend ready", "admin ready", "site ready", "migrate done"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("missing %q:\n%s", want, text)
+		}
+	}
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -337,17 +337,20 @@ func (r *run) becomeReady(in *inst, p *proc) error {
 	var last error
 	for {
 		attempt, cancelAttempt := context.WithTimeout(ctx, 2*time.Second)
-		last = ck.try(attempt)
+		err := ck.try(attempt)
 		cancelAttempt()
-		in.mu.Lock()
-		in.tries++
-		if last != nil {
-			in.lastErr = last.Error()
-		}
-		in.mu.Unlock()
-		if last == nil {
+		if err == nil {
 			return nil
 		}
+		// An attempt cut short by the deadline says nothing about the
+		// service: report the last real answer instead.
+		if ctx.Err() == nil || last == nil {
+			last = err
+		}
+		in.mu.Lock()
+		in.tries++
+		in.lastErr = last.Error()
+		in.mu.Unlock()
 		select {
 		case <-time.After(interval(spec.Check.Kind, time.Since(began))):
 			continue

@@ -82,6 +82,10 @@ func exitDescription(state *os.ProcessState) (code int, desc string) {
 		return 128 + int(ws.Signal()), "killed by " + unix.SignalName(ws.Signal())
 	}
 	code = state.ExitCode()
+	if code == 127 {
+		// The shell's "not found": say it in words too.
+		return code, "exited with code 127 (command not found)"
+	}
 	return code, "exited with code " + itoa(code)
 }
 

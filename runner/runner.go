@@ -364,7 +364,11 @@ func (r *run) reportFailure(in *inst, ev event) {
 	if len(lines) == 0 {
 		b.WriteString("\n  (it printed nothing)")
 	} else {
-		fmt.Fprintf(&b, "\nlast %d lines of %s:", len(lines), in.spec.Display)
+		if len(lines) == 1 {
+			fmt.Fprintf(&b, "\nlast line of %s:", in.spec.Display)
+		} else {
+			fmt.Fprintf(&b, "\nlast %d lines of %s:", len(lines), in.spec.Display)
+		}
 		for _, l := range lines {
 			b.WriteString("\n  " + l)
 		}

@@ -321,3 +321,25 @@ func TestPythonUnbuffered(t *testing.T) {
 	h.sigs <- syscall.SIGINT
 	<-res
 }
+
+func TestLiveLine(t *testing.T) {
+	port := freePort(t)
+	h := newHarness(t, fmt.Sprintf("# hiverun: port=%d\napi: sh -c 'sleep 0.5; exec python3 -m http.server %d --bind 127.0.0.1'\n# hiverun: depends=api\nweb: sleep 30\n", port, port))
+	res := h.start(t.Context(), func(o *Options) { o.Live = true })
+	h.waitFor("| ready in", 10*time.Second)
+	h.sigs <- syscall.SIGINT
+	if err := <-res; err != nil {
+		t.Fatal(err)
+	}
+	out := h.out.String()
+	if !strings.Contains(out, "\r\x1b[Kwaiting: web ← api (health ") {
+		t.Fatalf("no live line in %q", out)
+	}
+	if !strings.Contains(out, " tries, 0.") {
+		t.Errorf("live line lacks the time waited: %q", out)
+	}
+	// Once ready, the live line is gone: the output ends on a cleared line.
+	if i := strings.LastIndex(out, "waiting:"); strings.Contains(out[i:], "stopped\n") && !strings.Contains(out[i:], "\r\x1b[K") {
+		t.Errorf("live line not cleared: %q", out[i:])
+	}
+}

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command run measures hiverun against its baselines (SPEC items: boot,
 // spawn, stop, output) and prints a table of medians:
 //
