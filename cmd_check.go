@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -150,7 +151,8 @@ func printReport(cmd *cobra.Command, rep checkReport) {
 		if len(cmdText) > 60 {
 			cmdText = cmdText[:57] + "..."
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%dms\t%s\t%s\n", p.Name, port, deps, check, p.TimeoutMS, strings.Join(flags, ","), cmdText)
+		timeout := time.Duration(p.TimeoutMS) * time.Millisecond
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, port, deps, check, timeout, strings.Join(flags, ","), cmdText)
 	}
 	tw.Flush()
 }

@@ -447,3 +447,58 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
+
+// TestReapsOrphansAsPID1: run as PID 1 of a new PID namespace (as in a
+// container), hiverun reaps orphans that exit, so no zombie piles up.
+func TestReapsOrphansAsPID1(t *testing.T) {
+	if _, err := exec.LookPath("unshare"); err != nil || os.Geteuid() != 0 {
+		t.Skip("needs root and unshare to make a PID namespace")
+	}
+	dir := project(t, map[string]string{"Procfile": "orphans: sh -c 'for i in 1 2 3 4 5; do (sleep 0.05 &); done; echo made; exec sleep 30'\n"})
+	cmd := exec.Command("unshare", "--fork", "--pid", "--mount-proc", bin, "--no-color", "--no-timestamp")
+	cmd.Dir = dir
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(out.String(), "orphans | made") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	// hiverun is the child of unshare, seen from here with its outer pid.
+	hv := childrenOf(t, cmd.Process.Pid)
+	if len(hv) != 1 {
+		t.Fatalf("unshare has children %v; output:\n%s", hv, out.String())
+	}
+	time.Sleep(500 * time.Millisecond)
+	for _, pid := range childrenOf(t, hv[0]) {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if i := bytes.LastIndexByte(b, ')'); i > 0 && b[i+2] == 'Z' {
+			t.Errorf("zombie %d under hiverun as PID 1: %s", pid, b)
+		}
+	}
+	syscall.Kill(hv[0], syscall.SIGINT)
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "hiverun | stopped") {
+		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+func childrenOf(t *testing.T, pid int) []int {
+	t.Helper()
+	var out []int
+	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", pid))
+	for _, f := range tasks {
+		b, _ := os.ReadFile(f)
+		for _, w := range strings.Fields(string(b)) {
+			var n int
+			fmt.Sscan(w, &n)
+			out = append(out, n)
+		}
+	}
+	return out
+}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -341,5 +342,31 @@ func TestLiveLine(t *testing.T) {
 	// Once ready, the live line is gone: the output ends on a cleared line.
 	if i := strings.LastIndex(out, "waiting:"); strings.Contains(out[i:], "stopped\n") && !strings.Contains(out[i:], "\r\x1b[K") {
 		t.Errorf("live line not cleared: %q", out[i:])
+	}
+}
+
+// TestNoGoroutineLeak runs many start-stop cycles in one process: the
+// goroutine count returns to where it was (goreman's lesson).
+func TestNoGoroutineLeak(t *testing.T) {
+	before := runtime.NumGoroutine()
+	for i := 0; i < 20; i++ {
+		port := freePort(t) + i
+		h := newHarness(t, fmt.Sprintf("# hiverun: port=%d timeout=2s\napi: python3 -m http.server %d --bind 127.0.0.1\n# hiverun: depends=api\nweb: sh -c 'sleep 30 & exec sleep 31'\n# hiverun: oneshot\ntask: echo done\n", port, port))
+		res := h.start(t.Context(), nil)
+		if i%2 == 0 {
+			h.waitFor("| ready in", 10*time.Second)
+		}
+		h.sigs <- syscall.SIGINT
+		if err := <-res; err != nil && exitCode(err) != 1 {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for runtime.NumGoroutine() > before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%d goroutines before, %d after:\n%s", before, n, buf[:runtime.Stack(buf, true)])
 	}
 }
