@@ -102,13 +102,16 @@ func (r *run) liveLine() string {
 			}
 		}
 	}
-	var chains []string
+	// Leaves waiting on the same chain are shown together:
+	// "admin, site ← backend (health 3 tries, 0.4s)".
+	var order []string
+	leaves := map[string][]string{}
 	for _, in := range r.insts {
 		st := in.getState()
 		if waitedOn[in] || (st != StateWaiting && st != StateStarting && st != StateChecking) {
 			continue
 		}
-		chain := describe(in)
+		rest := ""
 		cur := in
 		for cur.getState() == StateWaiting {
 			var next *inst
@@ -121,10 +124,25 @@ func (r *run) liveLine() string {
 			if next == nil {
 				break
 			}
-			chain += " ← " + describe(next)
+			rest += " ← " + describe(next)
 			cur = next
 		}
-		chains = append(chains, chain)
+		if rest == "" {
+			order = append(order, describe(in))
+			continue
+		}
+		if _, seen := leaves[rest]; !seen {
+			order = append(order, rest)
+		}
+		leaves[rest] = append(leaves[rest], in.spec.Display)
+	}
+	chains := make([]string, 0, len(order))
+	for _, key := range order {
+		if names, ok := leaves[key]; ok {
+			chains = append(chains, strings.Join(names, ", ")+key)
+		} else {
+			chains = append(chains, key)
+		}
 	}
 	if len(chains) == 0 {
 		return ""
