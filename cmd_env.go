@@ -13,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/procfile"
-	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/proc"
 )
 
 func newEnvCmd(g *globals) *cobra.Command {
@@ -114,7 +114,7 @@ func runCommand(penv *procfile.Env, dir string, args []string) error {
 	} else {
 		argv = args
 	}
-	path := runner.LookPath(argv[0], penv.Values["PATH"], dir)
+	path := proc.LookPath(argv[0], penv.Values["PATH"], dir)
 	if path == "" {
 		return &usageError{msg: fmt.Sprintf("run: %s: command not found", argv[0])}
 	}
@@ -123,7 +123,7 @@ func runCommand(penv *procfile.Env, dir string, args []string) error {
 	// running to pass on its status, and forward what the terminal did not
 	// send it (TERM, HUP from a parent).
 	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, runner.StopSignals...)
+	signal.Notify(sigs, proc.StopSignals...)
 	defer signal.Stop(sigs)
 	if err := c.Start(); err != nil {
 		return fmt.Errorf("run: %v", err)
@@ -139,7 +139,7 @@ func runCommand(penv *procfile.Env, dir string, args []string) error {
 			if errors.As(err, &ee) {
 				code := ee.ExitCode()
 				if code < 0 {
-					code = 128 + runner.SignalNumber(ee)
+					code = 128 + proc.SignalNumber(ee)
 				}
 				return &codeError{code: code}
 			}

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/proc"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -49,7 +50,7 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 	// inherits SIGINT ignored, as background jobs of scripts do, loses a
 	// SIGINT sent before this line: the kernel drops it.)
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, runner.StopSignals...)
+	signal.Notify(sigs, proc.StopSignals...)
 	defer signal.Stop(sigs)
 
 	plan, err := g.plan(args)
@@ -58,7 +59,7 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 	}
 	warn(os.Stderr, plan.Procfile)
 
-	reaper, _ := runner.NewReaper() // nil where orphans cannot be adopted
+	reaper, _ := proc.NewReaper() // nil where orphans cannot be adopted
 	if reaper != nil {
 		defer reaper.Close()
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/proc"
 )
 
 // syncBuffer is a sink that tests can read while the runner writes.
@@ -156,7 +157,7 @@ func (h *harness) leftovers() []int {
 		if err != nil || !bytes.Contains(env, needle) {
 			continue
 		}
-		if pidAlive(pid) {
+		if proc.PidAlive(pid) {
 			out = append(out, pid)
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/proc"
 )
 
 // checker runs one readiness check attempt.
@@ -20,11 +21,11 @@ type checker struct {
 	check  procfile.Check
 	env    []string
 	dir    string
-	reaper *Reaper
+	reaper *proc.Reaper
 	client *http.Client
 }
 
-func newChecker(c procfile.Check, env []string, dir string, reaper *Reaper) *checker {
+func newChecker(c procfile.Check, env []string, dir string, reaper *proc.Reaper) *checker {
 	ck := &checker{check: c, env: env, dir: dir, reaper: reaper}
 	if c.Kind == procfile.CheckHTTP {
 		ck.client = &http.Client{
@@ -76,14 +77,14 @@ func (ck *checker) try(ctx context.Context) error {
 }
 
 func (ck *checker) runExec(ctx context.Context) error {
-	path, args := shellArgs(ck.check.Command)
+	path, args := proc.ShellArgs(ck.check.Command)
 	cmd := &exec.Cmd{Path: path, Args: args, Env: ck.env, Dir: ck.dir}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	prepare(cmd, false)
+	proc.Prepare(cmd, false)
 	// A grandchild holding the pipe must not keep the check waiting.
 	cmd.WaitDelay = 100 * time.Millisecond
-	if err := ck.reaper.spawn(func() (int, error) {
+	if err := ck.reaper.Spawn(func() (int, error) {
 		if err := cmd.Start(); err != nil {
 			return 0, err
 		}
@@ -91,12 +92,12 @@ func (ck *checker) runExec(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	g, _ := attach(cmd)
-	defer g.close()
+	g, _ := proc.Attach(cmd)
+	defer g.Close()
 	waitErr := make(chan error, 1)
 	go func() {
 		err := cmd.Wait()
-		ck.reaper.waited(cmd.Process.Pid)
+		ck.reaper.Waited(cmd.Process.Pid)
 		waitErr <- err
 	}()
 	select {
@@ -110,7 +111,7 @@ func (ck *checker) runExec(ctx context.Context) error {
 		}
 		return nil
 	case <-ctx.Done():
-		_ = g.kill()
+		_ = g.Kill()
 		<-waitErr
 		return errors.New("check command timed out")
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/proc"
 )
 
 // inst is one running instance. Its goroutine (supervise) owns the process;
@@ -60,10 +61,10 @@ func (in *inst) settle(ok bool) {
 	close(in.settled)
 }
 
-// proc is a started process and the readers of its output.
-type proc struct {
+// child is a started process and the readers of its output.
+type child struct {
 	cmd     *exec.Cmd
-	grp     *group
+	grp     *proc.Group
 	pid     int
 	exited  chan struct{} // closed once Wait has returned
 	code    int
@@ -74,7 +75,7 @@ type proc struct {
 
 // drainWait gives the output readers up to d to reach EOF, then closes the
 // read side so a descendant that keeps the pipe open cannot hold us.
-func (p *proc) drainWait(d time.Duration) {
+func (p *child) drainWait(d time.Duration) {
 	select {
 	case <-p.drained:
 	case <-time.After(d):
@@ -84,10 +85,6 @@ func (p *proc) drainWait(d time.Duration) {
 }
 
 var errStopped = errors.New("stopped")
-
-// errNoPTY is returned for a tty process where pseudo-terminals do not
-// exist (Windows); the process then runs on a pipe.
-var errNoPTY = errors.New("pseudo-terminals are not supported here")
 
 // supervise is the life of one instance: wait for dependencies, start,
 // become ready, run, and stop after its dependents when the stack stops.
@@ -184,10 +181,10 @@ func (r *run) supervise(in *inst) {
 	r.finish(in, p)
 }
 
-func (r *run) finish(in *inst, p *proc) {
+func (r *run) finish(in *inst, p *child) {
 	p.drainWait(500 * time.Millisecond)
 	<-p.exited
-	p.grp.close()
+	p.grp.Close()
 	if st := in.getState(); st == StateStopping || st == StateReady || st == StateChecking || st == StateStarting {
 		in.setState(StateStopped)
 	}
@@ -195,12 +192,12 @@ func (r *run) finish(in *inst, p *proc) {
 
 // start launches the instance's command with its output on a pipe (or a
 // pseudo-terminal) read by pump.
-func (r *run) start(in *inst) (*proc, error) {
+func (r *run) start(in *inst) (*child, error) {
 	spec := in.spec
 	env := spec.Env.List()
 	var cmd *exec.Cmd
 	if spec.Exec.Script == "" {
-		if path := r.paths.look(spec.Exec.Argv[0], spec.Env.Values["PATH"], spec.Dir); path != "" {
+		if path := r.paths.Look(spec.Exec.Argv[0], spec.Env.Values["PATH"], spec.Dir); path != "" {
 			cmd = &exec.Cmd{Path: path, Args: spec.Exec.Argv}
 			env = append(env, spec.Exec.Env...)
 		}
@@ -210,7 +207,7 @@ func (r *run) start(in *inst) (*proc, error) {
 		if script == "" {
 			script = spec.Proc.Command
 		}
-		path, args := shellArgs(script)
+		path, args := proc.ShellArgs(script)
 		cmd = &exec.Cmd{Path: path, Args: args}
 	}
 	cmd.Env, cmd.Dir = env, spec.Dir
@@ -218,14 +215,14 @@ func (r *run) start(in *inst) (*proc, error) {
 		// One /dev/null for every child instead of an open per start.
 		cmd.Stdin = r.devNull
 	}
-	prepare(cmd, spec.TTY)
-	p := &proc{cmd: cmd, exited: make(chan struct{}), drained: make(chan struct{})}
+	proc.Prepare(cmd, spec.TTY)
+	p := &child{cmd: cmd, exited: make(chan struct{}), drained: make(chan struct{})}
 
 	var err error
 	if spec.TTY {
-		p.reader, err = startPTY(r.reaper, cmd)
-		if errors.Is(err, errNoPTY) {
-			prepare(cmd, false)
+		p.reader, err = proc.StartPTY(r.reaper, cmd)
+		if errors.Is(err, proc.ErrNoPTY) {
+			proc.Prepare(cmd, false)
 			spec.TTY = false
 		}
 	}
@@ -238,7 +235,7 @@ func (r *run) start(in *inst) (*proc, error) {
 		// stdout and stderr share one pipe, as under foreman, so their
 		// order is kept.
 		cmd.Stdout, cmd.Stderr = w, w
-		err = r.reaper.spawn(func() (int, error) {
+		err = r.reaper.Spawn(func() (int, error) {
 			if err := cmd.Start(); err != nil {
 				return 0, err
 			}
@@ -253,7 +250,7 @@ func (r *run) start(in *inst) (*proc, error) {
 		return nil, fmt.Errorf("could not start: %v", err)
 	}
 	p.pid = cmd.Process.Pid
-	p.grp, err = attach(cmd)
+	p.grp, err = proc.Attach(cmd)
 	if err != nil {
 		r.info("%s: could not attach to its process tree: %v", spec.Display, err)
 	}
@@ -270,25 +267,25 @@ func (r *run) start(in *inst) (*proc, error) {
 		close(p.drained)
 	}()
 	go func() {
-		awaitExit(p.pid)
+		proc.AwaitExit(p.pid)
 		_ = cmd.Wait()
-		r.reaper.waited(p.pid)
-		p.code, p.desc = exitDescription(cmd.ProcessState)
+		r.reaper.Waited(p.pid)
+		p.code, p.desc = proc.ExitDescription(cmd.ProcessState)
 		close(p.exited)
 	}()
 	return p, nil
 }
 
 // becomeReady waits until the instance is ready by its own measure.
-func (r *run) becomeReady(in *inst, p *proc) error {
+func (r *run) becomeReady(in *inst, p *child) error {
 	spec := in.spec
-	proc := spec.Proc
-	deadline := time.NewTimer(proc.Timeout)
+	def := spec.Proc
+	deadline := time.NewTimer(def.Timeout)
 	defer deadline.Stop()
 	exitedEarly := func() error {
 		return fmt.Errorf("%s before it was ready", p.desc)
 	}
-	if proc.Oneshot {
+	if def.Oneshot {
 		in.setState(StateChecking)
 		select {
 		case <-p.exited:
@@ -297,14 +294,14 @@ func (r *run) becomeReady(in *inst, p *proc) error {
 			}
 			return nil
 		case <-deadline.C:
-			return fmt.Errorf("did not finish within its timeout of %s", proc.Timeout)
+			return fmt.Errorf("did not finish within its timeout of %s", def.Timeout)
 		case <-r.stopped:
 			return errStopped
 		}
 	}
-	if proc.Delay > 0 {
+	if def.Delay > 0 {
 		select {
-		case <-time.After(proc.Delay):
+		case <-time.After(def.Delay):
 		case <-p.exited:
 			return exitedEarly()
 		case <-r.stopped:
@@ -363,17 +360,17 @@ func (r *run) becomeReady(in *inst, p *proc) error {
 			return exitedEarly()
 		default:
 		}
-		return fmt.Errorf("not ready within its timeout of %s (%s: %v, %d tries)", proc.Timeout, spec.Check, last, in.tries)
+		return fmt.Errorf("not ready within its timeout of %s (%s: %v, %d tries)", def.Timeout, spec.Check, last, in.tries)
 	}
 }
 
 // stopProc stops the instance's process group: its stop signal, then
 // SIGKILL after its grace (at once after a second interrupt), and returns
 // when nothing of the group is alive.
-func (r *run) stopProc(in *inst, p *proc) {
+func (r *run) stopProc(in *inst, p *child) {
 	select {
 	case <-p.exited:
-		if !p.grp.living() {
+		if !p.grp.Living() {
 			return
 		}
 	default:
@@ -381,7 +378,7 @@ func (r *run) stopProc(in *inst, p *proc) {
 	if st := in.getState(); st != StateFailed && st != StateExited {
 		in.setState(StateStopping)
 	}
-	_ = p.grp.signal(in.spec.Proc.Signal)
+	_ = p.grp.Signal(in.spec.Proc.Signal)
 	grace := time.NewTimer(in.spec.Grace)
 	defer grace.Stop()
 	killed := false
@@ -391,7 +388,7 @@ func (r *run) stopProc(in *inst, p *proc) {
 			if why != "" {
 				r.info("%s did not stop within %s: killing it", in.spec.Display, in.spec.Grace)
 			}
-			_ = p.grp.kill()
+			_ = p.grp.Kill()
 		}
 	}
 	killNow := r.killNow
@@ -408,7 +405,7 @@ func (r *run) stopProc(in *inst, p *proc) {
 	step := time.Millisecond
 	var hardStop <-chan time.Time
 	leaderGone := time.Now()
-	for p.grp.alive() && (time.Since(leaderGone) < 50*time.Millisecond || p.grp.living()) {
+	for p.grp.Alive() && (time.Since(leaderGone) < 50*time.Millisecond || p.grp.Living()) {
 		if killed && hardStop == nil {
 			hardStop = time.After(5 * time.Second)
 		}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/proc"
 )
 
 // Options are decided once, in main.
@@ -29,7 +30,7 @@ type Options struct {
 	// order, the second kills at once.
 	Signals <-chan os.Signal
 	// Reaper, when set, adopts and reaps orphaned descendants (main only).
-	Reaper *Reaper
+	Reaper *proc.Reaper
 	// TailLines is how many of a failed process's last lines are shown.
 	TailLines int
 	// OnReady is called once every selected instance is ready (or, being
@@ -71,12 +72,12 @@ type run struct {
 	insts   []*inst
 	events  chan event
 	boot    time.Time
-	reaper  *Reaper
+	reaper  *proc.Reaper
 	stopped chan struct{} // closed when the stack begins to stop
 	killNow chan struct{} // closed on a second interrupt
 	once    sync.Once
 	killed  sync.Once
-	paths   pathCache
+	paths   proc.PathCache
 	devNull *os.File
 
 	// Owned by the supervisor loop.
@@ -395,19 +396,19 @@ func (r *run) maybeSummary() {
 // stopAdopted stops descendants that left their process group and were
 // orphaned to hiverun (double-forked daemons): TERM, then KILL.
 func (r *run) stopAdopted() {
-	pids := r.reaper.adopted()
+	pids := r.reaper.Adopted()
 	if len(pids) == 0 {
 		return
 	}
 	r.say("stopping %d process(es) that left their process group", len(pids))
 	for _, pid := range pids {
-		signalPid(pid, "TERM")
+		proc.SignalPid(pid, "TERM")
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for time.Now().Before(deadline) {
 		alive := 0
 		for _, pid := range pids {
-			if pidAlive(pid) {
+			if proc.PidAlive(pid) {
 				alive++
 			}
 		}
@@ -421,8 +422,8 @@ func (r *run) stopAdopted() {
 		}
 	}
 	for _, pid := range pids {
-		if pidAlive(pid) {
-			signalPid(pid, "KILL")
+		if proc.PidAlive(pid) {
+			proc.SignalPid(pid, "KILL")
 		}
 	}
 }

@@ -1,6 +1,6 @@
 //go:build !linux
 
-package runner
+package proc
 
 // awaitExit returns at once: the caller's Wait does the waiting.
-func awaitExit(pid int) {}
+func AwaitExit(pid int) {}

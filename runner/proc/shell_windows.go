@@ -1,9 +1,9 @@
 //go:build windows
 
-package runner
+package proc
 
 // shellArgs runs script with cmd.exe, the shell every Windows machine has.
-func shellArgs(script string) (string, []string) {
+func ShellArgs(script string) (string, []string) {
 	return "cmd.exe", []string{"cmd.exe", "/C", script}
 }
 

@@ -1,6 +1,6 @@
 //go:build linux
 
-package runner
+package proc
 
 import (
 	"os"
@@ -12,7 +12,7 @@ import (
 // network poller rather than in a blocking wait: a stack of 100 processes
 // then costs no 100 OS threads (it measurably slowed spawning). Where
 // pidfds are missing, it returns at once and the caller's Wait blocks.
-func awaitExit(pid int) {
+func AwaitExit(pid int) {
 	fd, err := unix.PidfdOpen(pid, unix.PIDFD_NONBLOCK)
 	if err != nil {
 		return

@@ -1,6 +1,6 @@
 //go:build unix && !linux
 
-package runner
+package proc
 
 import (
 	"errors"
@@ -11,7 +11,7 @@ import (
 // there are reaped by launchd promptly.
 func groupHasLiving(pgid int) bool { return true }
 
-func pidAlive(pid int) bool {
+func PidAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
 	return err == nil || errors.Is(err, syscall.EPERM)
 }

@@ -1,6 +1,6 @@
 //go:build unix
 
-package runner
+package proc
 
 import (
 	"os"
@@ -70,7 +70,7 @@ func (r *Reaper) reap() {
 
 // spawn runs start while no reaping can happen, then registers the pid,
 // so a child that exits at once is not reaped from under its Wait.
-func (r *Reaper) spawn(start func() (int, error)) error {
+func (r *Reaper) Spawn(start func() (int, error)) error {
 	if r == nil {
 		_, err := start()
 		return err
@@ -87,7 +87,7 @@ func (r *Reaper) spawn(start func() (int, error)) error {
 }
 
 // waited forgets pid once its Wait has returned.
-func (r *Reaper) waited(pid int) {
+func (r *Reaper) Waited(pid int) {
 	if r == nil {
 		return
 	}
@@ -97,7 +97,7 @@ func (r *Reaper) waited(pid int) {
 }
 
 // adopted lists the living descendants that were orphaned to hiverun.
-func (r *Reaper) adopted() []int {
+func (r *Reaper) Adopted() []int {
 	if r == nil {
 		return nil
 	}
@@ -116,7 +116,7 @@ func (r *Reaper) Close() {
 	close(r.done)
 }
 
-func signalPid(pid int, sig string) {
+func SignalPid(pid int, sig string) {
 	s, ok := signalNumbers[sig]
 	if !ok {
 		s = syscall.SIGTERM

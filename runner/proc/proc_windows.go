@@ -1,11 +1,12 @@
 //go:build windows
 
-package runner
+package proc
 
 import (
 	"errors"
 	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 	"unsafe"
 
@@ -14,18 +15,18 @@ import (
 
 // group is the handle on a started process tree: on Windows a job object,
 // so that terminating it ends the whole tree.
-type group struct {
+type Group struct {
 	pid int
 	job windows.Handle
 }
 
-func prepare(cmd *exec.Cmd, tty bool) {
+func Prepare(cmd *exec.Cmd, tty bool) {
 	// A group of its own lets CTRL_BREAK reach it without reaching hiverun.
 	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP}
 }
 
-func attach(cmd *exec.Cmd) (*group, error) {
-	g := &group{pid: cmd.Process.Pid}
+func Attach(cmd *exec.Cmd) (*Group, error) {
+	g := &Group{pid: cmd.Process.Pid}
 	job, err := windows.CreateJobObject(nil, nil)
 	if err != nil {
 		return g, err
@@ -53,14 +54,14 @@ func attach(cmd *exec.Cmd) (*group, error) {
 
 // signal asks the process group to stop with CTRL_BREAK (the only
 // console signal that can target one group); KILL ends the job.
-func (g *group) signal(sig string) error {
+func (g *Group) Signal(sig string) error {
 	if sig == "KILL" {
-		return g.kill()
+		return g.Kill()
 	}
 	return windows.GenerateConsoleCtrlEvent(windows.CTRL_BREAK_EVENT, uint32(g.pid))
 }
 
-func (g *group) kill() error {
+func (g *Group) Kill() error {
 	if g.job != 0 {
 		return windows.TerminateJobObject(g.job, 1)
 	}
@@ -71,7 +72,7 @@ func (g *group) kill() error {
 	return p.Kill()
 }
 
-func (g *group) alive() bool {
+func (g *Group) Alive() bool {
 	if g.job != 0 {
 		var info jobAccounting
 		err := windows.QueryInformationJobObject(g.job, windows.JobObjectBasicAccountingInformation,
@@ -80,19 +81,19 @@ func (g *group) alive() bool {
 			return info.ActiveProcesses > 0
 		}
 	}
-	return pidAlive(g.pid)
+	return PidAlive(g.pid)
 }
 
-func (g *group) living() bool { return g.alive() }
+func (g *Group) Living() bool { return g.Alive() }
 
-func (g *group) close() {
+func (g *Group) Close() {
 	if g.job != 0 {
 		windows.CloseHandle(g.job)
 		g.job = 0
 	}
 }
 
-func pidAlive(pid int) bool {
+func PidAlive(pid int) bool {
 	h, err := windows.OpenProcess(windows.SYNCHRONIZE, false, uint32(pid))
 	if err != nil {
 		return false
@@ -102,14 +103,14 @@ func pidAlive(pid int) bool {
 	return err == nil && ev == uint32(windows.WAIT_TIMEOUT)
 }
 
-func isInterrupt(sig os.Signal) bool { return sig == os.Interrupt || sig == syscall.SIGTERM }
+func IsInterrupt(sig os.Signal) bool { return sig == os.Interrupt || sig == syscall.SIGTERM }
 
 // StopSignals are the signals main should route to the runner.
 var StopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 
-func exitDescription(state *os.ProcessState) (code int, desc string) {
+func ExitDescription(state *os.ProcessState) (code int, desc string) {
 	code = state.ExitCode()
-	return code, "exited with code " + itoa(code)
+	return code, "exited with code " + strconv.Itoa(code)
 }
 
 // Reaper has nothing to do on Windows: there are no zombies to collect and
@@ -119,14 +120,14 @@ type Reaper struct{}
 // NewReaper reports that adoption is not available.
 func NewReaper() (*Reaper, error) { return nil, errors.New("not supported on windows") }
 
-func (r *Reaper) spawn(start func() (int, error)) error { _, err := start(); return err }
-func (r *Reaper) waited(pid int)                        {}
-func (r *Reaper) adopted() []int                        { return nil }
+func (r *Reaper) Spawn(start func() (int, error)) error { _, err := start(); return err }
+func (r *Reaper) Waited(pid int)                        {}
+func (r *Reaper) Adopted() []int                        { return nil }
 
 // Close does nothing.
 func (r *Reaper) Close() {}
 
-func signalPid(pid int, sig string) {
+func SignalPid(pid int, sig string) {
 	if p, err := os.FindProcess(pid); err == nil {
 		_ = p.Kill()
 	}

@@ -1,6 +1,6 @@
 //go:build unix
 
-package runner
+package proc
 
 import (
 	"os"
@@ -11,9 +11,9 @@ import (
 
 // startPTY starts cmd on a new pseudo-terminal and returns its master side.
 // The child is a session leader, so its pid is its process group.
-func startPTY(r *Reaper, cmd *exec.Cmd) (*os.File, error) {
+func StartPTY(r *Reaper, cmd *exec.Cmd) (*os.File, error) {
 	var master *os.File
-	err := r.spawn(func() (int, error) {
+	err := r.Spawn(func() (int, error) {
 		var err error
 		master, err = pty.StartWithAttrs(cmd, &pty.Winsize{Rows: 50, Cols: 160}, cmd.SysProcAttr)
 		if err != nil {

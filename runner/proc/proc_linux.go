@@ -1,6 +1,6 @@
 //go:build linux
 
-package runner
+package proc
 
 import (
 	"bytes"
@@ -10,41 +10,41 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// procStat is what hiverun reads of /proc/PID/stat.
-type procStat struct {
-	pid, ppid, pgid int
-	state           byte
+// Stat is what hiverun reads of /proc/PID/stat.
+type Stat struct {
+	Pid, PPid, Pgid int
+	State           byte // R, S, D, Z, ...
 }
 
-// readStat parses /proc/PID/stat; the command field may hold spaces and
+// ReadStat parses /proc/PID/stat; the command field may hold spaces and
 // parentheses, so fields are counted from its last ')'.
-func readStat(pid int) (procStat, bool) {
+func ReadStat(pid int) (Stat, bool) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
-		return procStat{}, false
+		return Stat{}, false
 	}
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 || i+2 >= len(b) {
-		return procStat{}, false
+		return Stat{}, false
 	}
 	f := bytes.Fields(b[i+2:])
 	if len(f) < 3 {
-		return procStat{}, false
+		return Stat{}, false
 	}
 	ppid, _ := strconv.Atoi(string(f[1]))
 	pgid, _ := strconv.Atoi(string(f[2]))
-	return procStat{pid: pid, ppid: ppid, pgid: pgid, state: f[0][0]}, true
+	return Stat{Pid: pid, PPid: ppid, Pgid: pgid, State: f[0][0]}, true
 }
 
 // allStats lists every process of the machine.
-func allStats() []procStat {
+func AllStats() []Stat {
 	d, err := os.Open("/proc")
 	if err != nil {
 		return nil
 	}
 	defer d.Close()
 	names, _ := d.Readdirnames(-1)
-	out := make([]procStat, 0, len(names))
+	out := make([]Stat, 0, len(names))
 	for _, n := range names {
 		if n[0] < '0' || n[0] > '9' {
 			continue
@@ -53,18 +53,19 @@ func allStats() []procStat {
 		if err != nil {
 			continue
 		}
-		if s, ok := readStat(pid); ok {
+		if s, ok := ReadStat(pid); ok {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-func living(s procStat) bool { return s.state != 'Z' && s.state != 'X' }
+// Living tells whether s is a process that still runs (not a zombie).
+func Living(s Stat) bool { return s.State != 'Z' && s.State != 'X' }
 
 func groupHasLiving(pgid int) bool {
-	for _, s := range allStats() {
-		if s.pgid == pgid && living(s) {
+	for _, s := range AllStats() {
+		if s.Pgid == pgid && Living(s) {
 			return true
 		}
 	}
@@ -73,9 +74,9 @@ func groupHasLiving(pgid int) bool {
 
 // pidAlive reads the process state rather than trusting kill(pid, 0),
 // which succeeds on a zombie.
-func pidAlive(pid int) bool {
-	s, ok := readStat(pid)
-	return ok && living(s)
+func PidAlive(pid int) bool {
+	s, ok := ReadStat(pid)
+	return ok && Living(s)
 }
 
 // becomeSubreaper makes orphaned descendants (double-forked daemons) our
@@ -87,7 +88,7 @@ func becomeSubreaper() error {
 // childrenOf lists the children of pid from /proc/PID/task/*/children,
 // which is far cheaper than reading every process of the machine; ok is
 // false where the kernel does not offer those files.
-func childrenOf(pid int) (kids []int, ok bool) {
+func ChildrenOf(pid int) (kids []int, ok bool) {
 	tasks, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
 	if err != nil {
 		return nil, false
@@ -115,15 +116,15 @@ func adoptedTrees(self int, skip map[int]bool) []int {
 	var out []int
 	var walk func(pid int)
 	walk = func(pid int) {
-		if s, ok := readStat(pid); ok && living(s) {
+		if s, ok := ReadStat(pid); ok && Living(s) {
 			out = append(out, pid)
 		}
-		kids, _ := childrenOf(pid)
+		kids, _ := ChildrenOf(pid)
 		for _, c := range kids {
 			walk(c)
 		}
 	}
-	kids, ok := childrenOf(self)
+	kids, ok := ChildrenOf(self)
 	if !ok {
 		return adoptedTreesByScan(self, skip)
 	}
@@ -136,12 +137,12 @@ func adoptedTrees(self int, skip map[int]bool) []int {
 }
 
 func adoptedTreesByScan(self int, skip map[int]bool) []int {
-	stats := allStats()
+	stats := AllStats()
 	children := map[int][]int{}
 	alive := map[int]bool{}
 	for _, s := range stats {
-		children[s.ppid] = append(children[s.ppid], s.pid)
-		alive[s.pid] = living(s)
+		children[s.PPid] = append(children[s.PPid], s.Pid)
+		alive[s.Pid] = Living(s)
 	}
 	var out []int
 	var walk func(pid int)
@@ -165,17 +166,17 @@ func adoptedTreesByScan(self int, skip map[int]bool) []int {
 // reaped.
 func zombieChildren(self int) []int {
 	var out []int
-	if kids, ok := childrenOf(self); ok {
+	if kids, ok := ChildrenOf(self); ok {
 		for _, pid := range kids {
-			if s, ok := readStat(pid); ok && !living(s) {
+			if s, ok := ReadStat(pid); ok && !Living(s) {
 				out = append(out, pid)
 			}
 		}
 		return out
 	}
-	for _, s := range allStats() {
-		if s.ppid == self && !living(s) {
-			out = append(out, s.pid)
+	for _, s := range AllStats() {
+		if s.PPid == self && !Living(s) {
+			out = append(out, s.Pid)
 		}
 	}
 	return out

@@ -1,4 +1,4 @@
-package runner
+package proc
 
 import (
 	"os"
@@ -7,14 +7,14 @@ import (
 	"sync"
 )
 
-// pathCache remembers lookups for one run: a stack of 100 instances of
+// PathCache remembers lookups for one run: a stack of 100 instances of
 // the same program searches PATH once, not 100 times.
-type pathCache struct {
+type PathCache struct {
 	mu sync.Mutex
 	m  map[[3]string]string
 }
 
-func (c *pathCache) look(name, pathEnv, dir string) string {
+func (c *PathCache) Look(name, pathEnv, dir string) string {
 	key := [3]string{name, pathEnv, dir}
 	c.mu.Lock()
 	p, ok := c.m[key]

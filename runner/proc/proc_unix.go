@@ -1,11 +1,12 @@
 //go:build unix
 
-package runner
+package proc
 
 import (
 	"errors"
 	"os"
 	"os/exec"
+	"strconv"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -18,13 +19,13 @@ var signalNumbers = map[string]syscall.Signal{
 }
 
 // group is the handle on a started process tree: on Unix its process group.
-type group struct {
+type Group struct {
 	pgid int
 }
 
 // prepare puts the child in a process group of its own, so that one signal
 // reaches it and everything it forks without leaving that group.
-func prepare(cmd *exec.Cmd, tty bool) {
+func Prepare(cmd *exec.Cmd, tty bool) {
 	if tty {
 		// The pty start makes it a session leader, which is a group too.
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
@@ -33,12 +34,12 @@ func prepare(cmd *exec.Cmd, tty bool) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 }
 
-func attach(cmd *exec.Cmd) (*group, error) {
-	return &group{pgid: cmd.Process.Pid}, nil
+func Attach(cmd *exec.Cmd) (*Group, error) {
+	return &Group{pgid: cmd.Process.Pid}, nil
 }
 
 // signal sends sig to the whole group.
-func (g *group) signal(sig string) error {
+func (g *Group) Signal(sig string) error {
 	s, ok := signalNumbers[sig]
 	if !ok {
 		s = syscall.SIGTERM
@@ -50,11 +51,11 @@ func (g *group) signal(sig string) error {
 	return err
 }
 
-func (g *group) kill() error { return g.signal("KILL") }
+func (g *Group) Kill() error { return g.Signal("KILL") }
 
 // alive tells whether the group may still have a process: kill(0) on it
 // succeeds. Cheap, but a zombie member counts.
-func (g *group) alive() bool {
+func (g *Group) Alive() bool {
 	err := syscall.Kill(-g.pgid, 0)
 	return !errors.Is(err, syscall.ESRCH)
 }
@@ -62,14 +63,14 @@ func (g *group) alive() bool {
 // living is alive without zombies: a zombie holds no port and no file, and
 // its reaper may be slow. It reads /proc, so it is used only when alive
 // has said yes for a while.
-func (g *group) living() bool {
-	return g.alive() && groupHasLiving(g.pgid)
+func (g *Group) Living() bool {
+	return g.Alive() && groupHasLiving(g.pgid)
 }
 
-func (g *group) close() {}
+func (g *Group) Close() {}
 
 // isInterrupt reports whether sig is one that stops the stack.
-func isInterrupt(sig os.Signal) bool {
+func IsInterrupt(sig os.Signal) bool {
 	return sig == syscall.SIGINT || sig == syscall.SIGTERM || sig == syscall.SIGHUP
 }
 
@@ -77,7 +78,7 @@ func isInterrupt(sig os.Signal) bool {
 var StopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
 
 // exitDescription renders how a process ended.
-func exitDescription(state *os.ProcessState) (code int, desc string) {
+func ExitDescription(state *os.ProcessState) (code int, desc string) {
 	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		return 128 + int(ws.Signal()), "killed by " + unix.SignalName(ws.Signal())
 	}
@@ -86,7 +87,7 @@ func exitDescription(state *os.ProcessState) (code int, desc string) {
 		// The shell's "not found": say it in words too.
 		return code, "exited with code 127 (command not found)"
 	}
-	return code, "exited with code " + itoa(code)
+	return code, "exited with code " + strconv.Itoa(code)
 }
 
 // SignalNumber is the signal that ended a command, or 0.

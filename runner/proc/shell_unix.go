@@ -1,9 +1,9 @@
 //go:build unix
 
-package runner
+package proc
 
 // shellArgs runs script the way foreman does.
-func shellArgs(script string) (string, []string) {
+func ShellArgs(script string) (string, []string) {
 	return "/bin/sh", []string{"sh", "-c", script}
 }
 
