@@ -26,6 +26,8 @@ type globals struct {
 	noColor     bool
 	noTimestamp bool
 	tty         bool
+	force       bool
+	noReclaim   bool
 }
 
 func newRootCmd() *cobra.Command {
@@ -68,6 +70,8 @@ plus what they depend on, in the foreground.`,
 	f.BoolVar(&g.noColor, "no-color", false, "no colour (also when NO_COLOR is set or output is not a terminal)")
 	f.BoolVar(&g.noTimestamp, "no-timestamp", false, "no time at the start of each line")
 	f.BoolVar(&g.tty, "tty", false, "run every process on its own pseudo-terminal")
+	f.BoolVar(&g.force, "force", false, "stop a process of yours that holds an owned port, even though hiverun did not start it")
+	f.BoolVar(&g.noReclaim, "no-reclaim", false, "refuse (exit 3) instead of taking over from a live earlier hiverun")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
 
 	start := &cobra.Command{
@@ -79,7 +83,7 @@ A second Ctrl-C kills at once.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return startCmd(cmd, g, args) },
 	}
-	root.AddCommand(start, newCheckCmd(g), newEnvCmd(g), newRunCmd(g), newVersionCmd())
+	root.AddCommand(start, newCheckCmd(g), newEnvCmd(g), newRunCmd(g), newStatusCmd(g), newStopCmd(g), newHistoryCmd(g), newVersionCmd())
 	return root
 }
 

@@ -1,15 +1,19 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
 	"github.com/hiverun/hiverun/runner"
 	"github.com/hiverun/hiverun/runner/proc"
+	"github.com/hiverun/hiverun/runner/state"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -59,6 +63,37 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 	}
 	warn(os.Stderr, plan.Procfile)
 
+	dir, err := state.Open(plan.Root, true)
+	if err != nil {
+		return err
+	}
+	log, err := dir.OpenLog()
+	if err != nil {
+		return err
+	}
+	defer log.Close()
+	var notices []string
+	say := func(format string, a ...any) { notices = append(notices, fmt.Sprintf(format, a...)) }
+
+	mem, reclaimed, err := reclaim(cmd.Context(), sigs, dir, state.ReclaimOptions{
+		Plan: plan, NoReclaim: g.noReclaim, Force: g.force, Say: say, Log: log,
+	})
+	if err != nil {
+		log.Write(time.Now(), "ERROR", err.Error())
+		return err
+	}
+	defer dir.Unlock()
+	for _, w := range dir.Warnings {
+		log.Write(time.Now(), "WARN", w)
+		notices = append([]string{"warning: " + w}, notices...)
+	}
+	store, err := state.NewStore(dir, mem, log, plan, args, reclaimed)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	store.Logf("INFO", "supervisor pid %d started for %s", os.Getpid(), plan.Procfile.File)
+
 	reaper, _ := proc.NewReaper() // nil where orphans cannot be adopted
 	if reaper != nil {
 		defer reaper.Close()
@@ -77,5 +112,33 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 		LiveWidth:  width,
 		Signals:    sigs,
 		Reaper:     reaper,
+		Journal:    store,
+		Expected:   state.Expected(mem),
+		Notices:    notices,
 	})
+}
+
+// reclaim runs state.Reclaim, giving up (exit 1) if the user interrupts
+// while it waits for an earlier supervisor or leftovers to stop.
+func reclaim(ctx context.Context, sigs <-chan os.Signal, dir *state.Dir, o state.ReclaimOptions) (*state.Memory, int, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var got os.Signal
+	quit, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		select {
+		case got = <-sigs:
+			cancel()
+		case <-quit:
+		}
+	}()
+	mem, n, err := state.Reclaim(ctx, dir, o)
+	close(quit)
+	<-done
+	if got != nil {
+		dir.Unlock()
+		return nil, 0, fmt.Errorf("interrupted (%v) before the stack started", got)
+	}
+	return mem, n, err
 }

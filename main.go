@@ -11,6 +11,7 @@ import (
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/state"
 )
 
 // Exit codes, as SPEC §8 sets them.
@@ -45,6 +46,8 @@ func run(args []string) int {
 		return exitOK
 	}
 	var (
+		rf *state.Refused
+		se *state.Error
 		ue *usageError
 		pe *procfile.Error
 		re *runner.ExitError
@@ -56,6 +59,9 @@ func run(args []string) int {
 	case errors.As(err, &re):
 		// The runner has already told the user why, on its own output.
 		return re.Code
+	case errors.As(err, &rf), errors.As(err, &se):
+		fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())
+		return exitRefused
 	case errors.As(err, &pe):
 		// FILE:LINE: message, the form editors and CI logs link to.
 		fmt.Fprintln(os.Stderr, err.Error())

@@ -140,18 +140,23 @@ func shortNetErr(err error) error {
 // interval spaces readiness attempts: fast while a service typically comes
 // up, relaxed for slow ones, so detection stays within tens of
 // milliseconds without hammering. An exec check costs a process per try,
-// so it starts a little slower.
-func interval(kind procfile.CheckKind, elapsed time.Duration) time.Duration {
+// so it starts a little slower. When earlier boots say when the service is
+// usually ready (expected), checks before 70% of that moment are relaxed
+// to 20 ms and fast after it: no detection is ever later than 20 ms.
+func interval(kind procfile.CheckKind, elapsed, expected time.Duration) time.Duration {
 	base := 5 * time.Millisecond
 	if kind == procfile.CheckExec {
 		base = 15 * time.Millisecond
+	}
+	if expected > 0 && elapsed < expected*7/10 {
+		return 20 * time.Millisecond
 	}
 	switch {
 	case elapsed < 2*time.Second:
 		return base
 	case elapsed < 10*time.Second:
-		return 2 * base
+		return min(2*base, 20*time.Millisecond)
 	default:
-		return 4 * base
+		return 20 * time.Millisecond
 	}
 }

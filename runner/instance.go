@@ -73,6 +73,16 @@ type child struct {
 	reader  *os.File
 }
 
+// exitedCode is the exit code of a child that has exited, else -1.
+func exitedCode(p *child) int {
+	select {
+	case <-p.exited:
+		return p.code
+	default:
+		return -1
+	}
+}
+
 // drainWait gives the output readers up to d to reach EOF, then closes the
 // read side so a descendant that keeps the pipe open cannot hold us.
 func (p *child) drainWait(d time.Duration) {
@@ -96,7 +106,9 @@ func (r *run) supervise(in *inst) {
 			if !d.ok {
 				in.setState(StateSkipped)
 				in.settle(false)
-				r.send(event{in: in, kind: evSkipped, msg: fmt.Sprintf("it depends on %s, which failed", d.spec.Display)})
+				msg := fmt.Sprintf("it depends on %s, which failed", d.spec.Display)
+				r.record(Record{Kind: RecSkipped, Instance: in.spec, Msg: msg})
+				r.send(event{in: in, kind: evSkipped, msg: msg})
 				return
 			}
 		case <-r.stopped:
@@ -122,9 +134,11 @@ func (r *run) supervise(in *inst) {
 	if err != nil {
 		in.setState(StateFailed)
 		in.settle(false)
+		r.record(Record{Kind: RecFailed, Instance: in.spec, Msg: err.Error(), Code: -1})
 		r.send(event{in: in, kind: evFailed, msg: err.Error()})
 		return
 	}
+	r.record(Record{Kind: RecStarted, Instance: in.spec, PID: p.pid, PGID: p.pid})
 	r.send(event{in: in, kind: evStarted, code: p.pid})
 
 	switch err := r.becomeReady(in, p); {
@@ -138,6 +152,10 @@ func (r *run) supervise(in *inst) {
 		}
 		in.mu.Unlock()
 		in.settle(true)
+		r.record(Record{Kind: RecReady, Instance: in.spec, Took: in.readyDuration()})
+		if in.spec.Check.Kind != procfile.CheckNone {
+			r.record(Record{Kind: RecHealth, Instance: in.spec, OK: true, Msg: in.spec.Check.String()})
+		}
 		r.send(event{in: in, kind: evReady})
 	case errors.Is(err, errStopped):
 		in.settle(false)
@@ -150,6 +168,7 @@ func (r *run) supervise(in *inst) {
 		}
 		in.setState(StateFailed)
 		in.settle(false)
+		r.record(Record{Kind: RecFailed, Instance: in.spec, Msg: err.Error(), Code: exitedCode(p)})
 		r.send(event{in: in, kind: evFailed, msg: err.Error()})
 		// A process that timed out still runs: stop it now, it is of no
 		// use and must not hold its port.
@@ -165,6 +184,7 @@ func (r *run) supervise(in *inst) {
 			in.mu.Lock()
 			in.state, in.exitCode = StateExited, p.code
 			in.mu.Unlock()
+			r.record(Record{Kind: RecExited, Instance: in.spec, Code: p.code, Msg: p.desc})
 			r.send(event{in: in, kind: evExited, msg: p.desc, code: p.code})
 		case <-r.stopped:
 		}
@@ -185,6 +205,7 @@ func (r *run) finish(in *inst, p *child) {
 	p.drainWait(500 * time.Millisecond)
 	<-p.exited
 	p.grp.Close()
+	r.record(Record{Kind: RecStopped, Instance: in.spec, Code: p.code})
 	if st := in.getState(); st == StateStopping || st == StateReady || st == StateChecking || st == StateStarting {
 		in.setState(StateStopped)
 	}
@@ -349,7 +370,7 @@ func (r *run) becomeReady(in *inst, p *child) error {
 		in.lastErr = last.Error()
 		in.mu.Unlock()
 		select {
-		case <-time.After(interval(spec.Check.Kind, time.Since(began))):
+		case <-time.After(interval(spec.Check.Kind, time.Since(began), r.opts.Expected[spec.Name])):
 			continue
 		case <-ctx.Done():
 		}
@@ -360,6 +381,7 @@ func (r *run) becomeReady(in *inst, p *child) error {
 			return exitedEarly()
 		default:
 		}
+		r.record(Record{Kind: RecHealth, Instance: spec, OK: false, Msg: last.Error()})
 		return fmt.Errorf("not ready within its timeout of %s (%s: %v, %d tries)", def.Timeout, spec.Check, last, in.tries)
 	}
 }
@@ -386,7 +408,7 @@ func (r *run) stopProc(in *inst, p *child) {
 		if !killed {
 			killed = true
 			if why != "" {
-				r.info("%s did not stop within %s: killing it", in.spec.Display, in.spec.Grace)
+				r.infoAt("WARN", "%s did not stop within %s: killing it", in.spec.Display, in.spec.Grace)
 			}
 			_ = p.grp.Kill()
 		}

@@ -36,6 +36,14 @@ type Options struct {
 	// OnReady is called once every selected instance is ready (or, being
 	// optional, failed), with the boot time.
 	OnReady func(boot time.Duration)
+	// Journal remembers what happens (nil: nothing is remembered).
+	Journal Journal
+	// Notices are hiverun lines to show before anything starts (what was
+	// reclaimed, repaired state files).
+	Notices []string
+	// Expected is each instance's usual time to ready from earlier boots:
+	// checks are relaxed before it and fast near it.
+	Expected map[string]time.Duration
 }
 
 // ExitError is a stack that did not end well; Code is hiverun's exit code.
@@ -105,6 +113,9 @@ func Run(ctx context.Context, plan *procfile.Plan, opts Options) error {
 	if opts.LiveWidth == 0 {
 		opts.LiveWidth = 120
 	}
+	if opts.Journal == nil {
+		opts.Journal = nopJournal{}
+	}
 	width := 0
 	for _, in := range plan.Instances {
 		width = max(width, len(in.Display))
@@ -122,6 +133,9 @@ func Run(ctx context.Context, plan *procfile.Plan, opts Options) error {
 		defer f.Close()
 	}
 	r.build()
+	for _, n := range opts.Notices {
+		r.out.event(r.self, n)
+	}
 	if len(r.insts) == 0 {
 		r.info("nothing to run: the formation leaves every selected process out")
 		return nil
@@ -161,17 +175,42 @@ func (r *run) build() {
 
 // info writes one of hiverun's lines; any goroutine may call it.
 func (r *run) info(format string, args ...any) {
-	r.out.event(r.self, fmt.Sprintf(format, args...))
+	r.infoAt("INFO", format, args...)
+}
+
+func (r *run) infoAt(level, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	r.log(level, msg)
+	r.out.event(r.self, msg)
 }
 
 // say is info for the supervisor loop, which batches its lines.
 func (r *run) say(format string, args ...any) {
+	r.sayAt("INFO", format, args...)
+}
+
+func (r *run) sayAt(level, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	r.log(level, msg)
 	if r.batching {
 		r.pending = append(r.pending, msg)
 		return
 	}
 	r.out.event(r.self, msg)
+}
+
+// log sends the first line of a message to the journal: the log keeps one
+// line per event, the screen shows the details.
+func (r *run) log(level, msg string) {
+	first, _, _ := strings.Cut(msg, "\n")
+	r.opts.Journal.Record(Record{Kind: RecLog, At: r.opts.Now(), Level: level, Msg: first})
+}
+
+func (r *run) record(rec Record) {
+	if rec.At.IsZero() {
+		rec.At = r.opts.Now()
+	}
+	r.opts.Journal.Record(rec)
 }
 
 // flushInfo writes the supervisor's batched lines in one write.
@@ -276,6 +315,15 @@ func (r *run) stop(reason string, code int) {
 	r.once.Do(func() {
 		r.out.setLive("")
 		r.stopReason, r.exitCode = reason, code
+		if !r.summarised {
+			// The boot did not finish: remember how it ended.
+			r.summarised = true
+			result := "interrupted"
+			if code != 0 {
+				result = "failed: " + reason
+			}
+			r.recordBoot(result)
+		}
 		r.say("stopping: %s", reason)
 		close(r.stopped)
 	})
@@ -353,7 +401,7 @@ func (r *run) reportFailure(in *inst, ev event) {
 		what = "optional"
 	}
 	if ev.kind == evSkipped {
-		r.say("%s (%s) skipped: %s", in.spec.Display, what, ev.msg)
+		r.sayAt("WARN", "%s (%s) skipped: %s", in.spec.Display, what, ev.msg)
 		return
 	}
 	var b strings.Builder
@@ -377,7 +425,11 @@ func (r *run) reportFailure(in *inst, ev event) {
 	if in.spec.Proc.Optional && len(in.dependents) > 0 {
 		b.WriteString("\nits dependents are skipped; the rest of the stack goes on")
 	}
-	r.say("%s", b.String())
+	level := "ERROR"
+	if in.spec.Proc.Optional {
+		level = "WARN"
+	}
+	r.sayAt(level, "%s", b.String())
 }
 
 // maybeSummary prints the boot line once every instance has settled.
@@ -388,9 +440,33 @@ func (r *run) maybeSummary() {
 	r.summarised = true
 	r.out.setLive("")
 	r.say("%s", r.summary())
+	r.recordBoot("ready")
 	if r.opts.OnReady != nil {
 		r.opts.OnReady(r.opts.Now().Sub(r.boot))
 	}
+}
+
+// recordBoot tells the journal how the boot went.
+func (r *run) recordBoot(result string) {
+	b := &BootRecord{Ready: map[string]time.Duration{}, Result: result}
+	var last time.Time
+	for _, in := range r.insts {
+		in.mu.Lock()
+		if in.ok && !in.readyAt.IsZero() {
+			b.Ready[in.spec.Name] = in.readyAt.Sub(in.startAt)
+			if in.readyAt.After(last) {
+				last = in.readyAt
+			}
+		}
+		in.mu.Unlock()
+	}
+	if !last.IsZero() {
+		b.Boot = last.Sub(r.boot)
+	}
+	for _, in := range r.criticalPath() {
+		b.CriticalPath = append(b.CriticalPath, in.spec.Name)
+	}
+	r.record(Record{Kind: RecBoot, Boot: b})
 }
 
 // stopAdopted stops descendants that left their process group and were

@@ -25,3 +25,15 @@ func zombieChildren(self int) []int { return nil }
 func reapPid(pid int) {}
 
 const canAdopt = false
+
+// GroupMembers cannot list a group without /proc; signalling the group
+// itself still reaches them.
+func GroupMembers(pgid int) []int {
+	if pgid > 0 && syscall.Kill(-pgid, 0) == nil {
+		return []int{-pgid}
+	}
+	return nil
+}
+
+// Descendants is not available without /proc.
+func Descendants(pid int) []int { return nil }

@@ -188,3 +188,40 @@ func reapPid(pid int) {
 }
 
 const canAdopt = true
+
+// GroupMembers lists the living processes of process group pgid.
+func GroupMembers(pgid int) []int {
+	if pgid <= 0 {
+		return nil
+	}
+	if err := unix.Kill(-pgid, 0); err == unix.ESRCH {
+		return nil
+	}
+	var out []int
+	for _, s := range AllStats() {
+		if s.Pgid == pgid && Living(s) {
+			out = append(out, s.Pid)
+		}
+	}
+	return out
+}
+
+// Descendants lists the living processes below pid.
+func Descendants(pid int) []int {
+	var out []int
+	var walk func(p int)
+	walk = func(p int) {
+		kids, ok := ChildrenOf(p)
+		if !ok {
+			return
+		}
+		for _, k := range kids {
+			if s, ok := ReadStat(k); ok && Living(s) {
+				out = append(out, k)
+			}
+			walk(k)
+		}
+	}
+	walk(pid)
+	return out
+}

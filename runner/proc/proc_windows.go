@@ -150,3 +150,9 @@ type jobAccounting struct {
 
 // SignalNumber is 0: Windows has no terminating signals.
 func SignalNumber(ee *exec.ExitError) int { return 0 }
+
+// GroupMembers has no meaning on Windows, where trees are jobs.
+func GroupMembers(pgid int) []int { return nil }
+
+// Descendants is not tracked on Windows.
+func Descendants(pid int) []int { return nil }

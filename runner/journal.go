@@ -1,0 +1,57 @@
+package runner
+
+import (
+	"time"
+
+	"github.com/hiverun/hiverun/procfile"
+)
+
+// RecordKind says what happened.
+type RecordKind int
+
+// What the runner tells its journal.
+const (
+	RecStarted RecordKind = iota // PID, PGID
+	RecReady                     // Took
+	RecFailed                    // Msg; before ready
+	RecSkipped                   // Msg
+	RecExited                    // Code, Msg; after ready (a finished oneshot too)
+	RecStopped                   // stopped by hiverun
+	RecHealth                    // OK, Msg: a readiness check result worth keeping
+	RecBoot                      // Boot
+	RecLog                       // Level, Msg: one of hiverun's own lines
+)
+
+// Record is one thing that happened, for the journal to remember.
+type Record struct {
+	Kind     RecordKind
+	At       time.Time
+	Instance *procfile.Instance // nil for RecBoot and RecLog
+	PID      int
+	PGID     int
+	Took     time.Duration
+	Code     int
+	OK       bool
+	Level    string // INFO, WARN, ERROR
+	Msg      string
+	Boot     *BootRecord
+}
+
+// BootRecord is the outcome of one boot.
+type BootRecord struct {
+	Ready        map[string]time.Duration // per instance, time to ready
+	Boot         time.Duration
+	CriticalPath []string
+	Result       string // ready, failed: NAME, interrupted
+}
+
+// Journal remembers what the runner does (memory.json, pidfiles,
+// hiverun.log). Record is called from many goroutines and must not block
+// for long: the runner is waiting.
+type Journal interface {
+	Record(Record)
+}
+
+type nopJournal struct{}
+
+func (nopJournal) Record(Record) {}

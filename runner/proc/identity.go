@@ -1,0 +1,113 @@
+package proc
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/shirou/gopsutil/v4/net"
+	"github.com/shirou/gopsutil/v4/process"
+)
+
+// CreateTime is when pid was created, in ms since the epoch (gopsutil's
+// measure: the same process always gives the same value).
+func CreateTime(pid int) (int64, error) {
+	if pid <= 0 {
+		return 0, fmt.Errorf("no pid")
+	}
+	p := &process.Process{Pid: int32(pid)}
+	return p.CreateTime()
+}
+
+// Ours tells whether pid still names the process hiverun recorded: it runs
+// (a zombie does not) and was created at createTime. Pids are reused; the
+// pair is not.
+func Ours(pid int, createTime int64) bool {
+	if pid <= 0 || createTime == 0 || !PidAlive(pid) {
+		return false
+	}
+	ct, err := CreateTime(pid)
+	return err == nil && ct == createTime
+}
+
+// CreatedBefore tells whether pid runs and was created no later than t
+// (and not long before it): how a bare pidfile, written right after its
+// process started, proves the process it names.
+func CreatedBefore(pid int, t time.Time, window time.Duration) bool {
+	if pid <= 0 || !PidAlive(pid) {
+		return false
+	}
+	ct, err := CreateTime(pid)
+	if err != nil {
+		return false
+	}
+	created := time.UnixMilli(ct)
+	// Create times are rounded to the clock tick (10 ms).
+	return !created.After(t.Add(20*time.Millisecond)) && t.Sub(created) <= window
+}
+
+// Described is what hiverun says about a process it did not start.
+type Described struct {
+	PID     int
+	Command string
+	User    string
+}
+
+func (d Described) String() string {
+	return fmt.Sprintf("pid %d (%s), user %s", d.PID, d.Command, d.User)
+}
+
+// Describe names pid's command line and user.
+func Describe(pid int) Described {
+	d := Described{PID: pid, Command: "?", User: "?"}
+	p := &process.Process{Pid: int32(pid)}
+	if c, err := p.Cmdline(); err == nil && c != "" {
+		if len(c) > 120 {
+			c = c[:117] + "..."
+		}
+		d.Command = c
+	} else if n, err := p.Name(); err == nil {
+		d.Command = n
+	}
+	if u, err := p.Username(); err == nil {
+		d.User = u
+	}
+	return d
+}
+
+// ListenerPID finds the process listening on TCP port, or 0 (free, or the
+// holder cannot be seen).
+func ListenerPID(ctx context.Context, port int) int {
+	conns, err := net.ConnectionsWithContext(ctx, "tcp")
+	if err != nil {
+		return 0
+	}
+	for _, c := range conns {
+		if c.Laddr.Port == uint32(port) && strings.EqualFold(c.Status, "LISTEN") && c.Pid > 0 {
+			return int(c.Pid)
+		}
+	}
+	return 0
+}
+
+// Usage is a process's resource use.
+type Usage struct {
+	CPUPercent float64 // over its lifetime
+	RSS        uint64
+}
+
+// UsageOf sums the usage of pids.
+func UsageOf(pids []int) Usage {
+	var u Usage
+	for _, pid := range pids {
+		p := &process.Process{Pid: int32(pid)}
+		if c, err := p.CPUPercent(); err == nil {
+			u.CPUPercent += c
+		}
+		if m, err := p.MemoryInfo(); err == nil {
+			u.RSS += m.RSS
+		}
+	}
+	return u
+}

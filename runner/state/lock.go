@@ -1,0 +1,72 @@
+package state
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+const lockName = "lock"
+
+func (d *Dir) openLock() (*os.File, error) {
+	p := filepath.Join(d.Path, lockName)
+	if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSymlink != 0 {
+		return nil, &Error{Path: p, Msg: "is a symlink; hiverun does not follow it (remove it and run again)"}
+	}
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE|oNoFollow, 0o600)
+	if err != nil {
+		return nil, &Error{Path: p, Msg: err.Error()}
+	}
+	return f, nil
+}
+
+// TryLock takes the supervisor lock, so that two supervisors never run in
+// one folder. It reports false when a live supervisor holds it.
+func (d *Dir) TryLock() (bool, error) {
+	if d.lock != nil {
+		return true, nil
+	}
+	f, err := d.openLock()
+	if err != nil {
+		return false, err
+	}
+	ok, err := lockFile(f)
+	if err != nil || !ok {
+		f.Close()
+		return false, err
+	}
+	// The pid is for people reading the folder; the lock is what counts.
+	_ = f.Truncate(0)
+	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	d.lock = f
+	return true, nil
+}
+
+// Unlock releases the supervisor lock.
+func (d *Dir) Unlock() {
+	if d.lock != nil {
+		d.lock.Close()
+		d.lock = nil
+	}
+}
+
+// Held reports whether a live supervisor (another process) holds the lock,
+// and the pid it wrote there.
+func (d *Dir) Held() (bool, int) {
+	f, err := d.openLock()
+	if err != nil {
+		return false, 0
+	}
+	defer f.Close()
+	if !probeLock(f) {
+		return false, 0
+	}
+	b := make([]byte, 32)
+	n, _ := f.ReadAt(b, 0)
+	pid, _ := strconv.Atoi(strings.TrimSpace(string(b[:n])))
+	return true, pid
+}
+
+func (d *Dir) String() string { return fmt.Sprintf("state folder %s", d.Path) }

@@ -1,0 +1,149 @@
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// Version is the memory.json schema version this build writes and reads.
+const Version = 1
+
+// MaxStartups is how many past startups memory.json keeps.
+const MaxStartups = 50
+
+const memoryName = "memory.json"
+
+// Memory is memory.json.
+type Memory struct {
+	Version    int         `json:"version"`
+	Supervisor *Supervisor `json:"supervisor,omitempty"`
+	Instances  []*Instance `json:"instances"`
+	Startups   []*Startup  `json:"startups"`
+	Totals     Totals      `json:"totals"`
+}
+
+// Supervisor is the hiverun process that owns the stack.
+type Supervisor struct {
+	PID        int       `json:"pid"`
+	CreateTime int64     `json:"create_time"` // ms since the epoch, as gopsutil reports it
+	StartedAt  time.Time `json:"started_at"`
+	Procfile   string    `json:"procfile"`
+	Root       string    `json:"root"`
+	Selection  []string  `json:"selection"`
+}
+
+// Health is the last readiness check result.
+type Health struct {
+	OK      bool      `json:"ok"`
+	Message string    `json:"message,omitempty"`
+	At      time.Time `json:"at"`
+}
+
+// Instance is one process instance that hiverun started.
+type Instance struct {
+	Name       string     `json:"name"`    // web.1
+	Process    string     `json:"process"` // web
+	PID        int        `json:"pid"`
+	PGID       int        `json:"pgid"`
+	CreateTime int64      `json:"create_time"`
+	Command    string     `json:"command"`
+	Port       int        `json:"port"`
+	PortOwned  bool       `json:"port_owned"`
+	Optional   bool       `json:"optional"`
+	Oneshot    bool       `json:"oneshot"`
+	State      string     `json:"state"`
+	Health     *Health    `json:"health,omitempty"`
+	Restarts   int        `json:"restarts"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	ReadyAt    *time.Time `json:"ready_at,omitempty"`
+	ExitCode   *int       `json:"exit_code,omitempty"`
+}
+
+// Running tells whether the record describes a process that should be
+// alive (as opposed to one that ended or never started).
+func (in *Instance) Running() bool {
+	switch in.State {
+	case "starting", "checking", "ready", "stopping":
+		return in.PID > 0
+	}
+	return false
+}
+
+// Startup is one boot of the stack.
+type Startup struct {
+	At           time.Time        `json:"at"`
+	Selection    []string         `json:"selection"`
+	ReadyMS      map[string]int64 `json:"ready_ms"` // per instance, time to ready
+	BootMS       int64            `json:"boot_ms"`
+	CriticalPath []string         `json:"critical_path"`
+	Result       string           `json:"result"` // ready, failed: NAME, interrupted
+	Reclaimed    int              `json:"reclaimed"`
+}
+
+// Totals run over every startup, beyond the last 50 kept.
+type Totals struct {
+	Startups  int `json:"startups"`
+	Ready     int `json:"ready"`
+	Failed    int `json:"failed"`
+	Reclaimed int `json:"reclaimed"`
+}
+
+// LoadMemory reads memory.json. A missing file is an empty memory; a
+// corrupt or truncated one, or one of another schema version, is moved
+// aside with a warning and hiverun carries on from the pidfiles.
+func (d *Dir) LoadMemory() (*Memory, error) {
+	empty := &Memory{Version: Version}
+	data, err := d.ReadFile(memoryName)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return empty, nil
+	case errors.Is(err, ErrSymlink):
+		_ = d.Remove(memoryName)
+		d.Warnings = append(d.Warnings, fmt.Sprintf("%s was a symlink: removed it (not its target)", filepath.Join(d.Path, memoryName)))
+		return empty, nil
+	case err != nil:
+		return nil, err
+	}
+	var m Memory
+	if err := json.Unmarshal(data, &m); err != nil || m.Version != Version {
+		why := "is not valid JSON"
+		if err == nil {
+			why = fmt.Sprintf("has schema version %d, this hiverun reads %d", m.Version, Version)
+		}
+		aside := fmt.Sprintf("%s.corrupt-%d", memoryName, time.Now().Unix())
+		if rerr := os.Rename(filepath.Join(d.Path, memoryName), filepath.Join(d.Path, aside)); rerr != nil {
+			return nil, rerr
+		}
+		d.Warnings = append(d.Warnings, fmt.Sprintf("%s %s: moved aside to %s; carrying on from the pidfiles",
+			filepath.Join(d.Path, memoryName), why, aside))
+		return empty, nil
+	}
+	return &m, nil
+}
+
+// SaveMemory writes memory.json atomically and durably.
+func (d *Dir) SaveMemory(m *Memory) error {
+	m.Version = Version
+	if len(m.Startups) > MaxStartups {
+		m.Startups = m.Startups[len(m.Startups)-MaxStartups:]
+	}
+	data, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	return d.WriteFile(memoryName, append(data, '\n'), true)
+}
+
+// Lookup returns the record of instance name, or nil.
+func (m *Memory) Lookup(name string) *Instance {
+	for _, in := range m.Instances {
+		if in.Name == name {
+			return in
+		}
+	}
+	return nil
+}

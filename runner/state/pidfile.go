@@ -1,0 +1,69 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Pidfile is pids/NAME.N.pid: the pid as plain text, so that other tools
+// can `kill $(cat …)`. Its modification time is when hiverun wrote it,
+// right after the process started: a process created after that moment
+// cannot be the one it names.
+type Pidfile struct {
+	Name    string // web.1
+	PID     int
+	Written time.Time
+}
+
+func pidRel(name string) string { return filepath.Join("pids", name+".pid") }
+
+// WritePid records a running instance's pid.
+func (d *Dir) WritePid(name string, pid int) error {
+	return d.WriteFile(pidRel(name), []byte(strconv.Itoa(pid)+"\n"), false)
+}
+
+// RemovePid forgets an instance's pidfile.
+func (d *Dir) RemovePid(name string) error { return d.Remove(pidRel(name)) }
+
+// ReadPids lists the pidfiles. A pidfile that is a symlink, or does not
+// hold a pid, is removed with a warning.
+func (d *Dir) ReadPids() []Pidfile {
+	ents, err := os.ReadDir(filepath.Join(d.Path, "pids"))
+	if err != nil {
+		return nil
+	}
+	var out []Pidfile
+	for _, e := range ents {
+		if !strings.HasSuffix(e.Name(), ".pid") || strings.HasPrefix(e.Name(), tempPrefix) {
+			continue
+		}
+		name := strings.TrimSuffix(e.Name(), ".pid")
+		rel := pidRel(name)
+		data, err := d.ReadFile(rel)
+		if errors.Is(err, ErrSymlink) {
+			_ = d.Remove(rel)
+			d.Warnings = append(d.Warnings, fmt.Sprintf("%s was a symlink: removed it (not its target)", filepath.Join(d.Path, rel)))
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
+		if err != nil || pid <= 0 {
+			_ = d.Remove(rel)
+			d.Warnings = append(d.Warnings, fmt.Sprintf("%s held no pid: removed it", filepath.Join(d.Path, rel)))
+			continue
+		}
+		fi, err := os.Lstat(filepath.Join(d.Path, rel))
+		if err != nil {
+			continue
+		}
+		out = append(out, Pidfile{Name: name, PID: pid, Written: fi.ModTime()})
+	}
+	return out
+}
