@@ -61,6 +61,16 @@ func (in *inst) settle(ok bool) {
 	close(in.settled)
 }
 
+// isOK is ok for any goroutine: false until the instance has settled.
+func (in *inst) isOK() bool {
+	select {
+	case <-in.settled:
+		return in.ok
+	default:
+		return false
+	}
+}
+
 // child is a started process and the readers of its output.
 type child struct {
 	cmd     *exec.Cmd

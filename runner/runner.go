@@ -452,7 +452,7 @@ func (r *run) recordBoot(result string) {
 	var last time.Time
 	for _, in := range r.insts {
 		in.mu.Lock()
-		if in.ok && !in.readyAt.IsZero() {
+		if in.isOK() && !in.readyAt.IsZero() {
 			b.Ready[in.spec.Name] = in.readyAt.Sub(in.startAt)
 			if in.readyAt.After(last) {
 				last = in.readyAt

@@ -14,11 +14,11 @@ func (r *run) summary() string {
 	failed := 0
 	for _, in := range r.insts {
 		in.mu.Lock()
-		if in.ok && in.readyAt.After(last) {
+		if in.isOK() && in.readyAt.After(last) {
 			last = in.readyAt
 		}
 		in.mu.Unlock()
-		if !in.ok {
+		if !in.isOK() {
 			failed++
 		}
 	}
@@ -46,7 +46,7 @@ func (r *run) criticalPath() []*inst {
 	var endAt time.Time
 	for _, in := range r.insts {
 		in.mu.Lock()
-		at, ok := in.readyAt, in.ok
+		at, ok := in.readyAt, in.isOK()
 		in.mu.Unlock()
 		if ok && at.After(endAt) {
 			end, endAt = in, at
