@@ -113,6 +113,7 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 		Signals:    sigs,
 		Reaper:     reaper,
 		Journal:    store,
+		ExtraEnv:   store.Env(),
 		Expected:   state.Expected(mem),
 		Notices:    notices,
 	})

@@ -102,7 +102,8 @@ func (s *Stack) WaitLine(sub string, limit time.Duration) (time.Time, error) {
 		select {
 		case l, ok := <-s.Lines:
 			if !ok {
-				return time.Time{}, fmt.Errorf("hiverun ended before %q; output so far:\n%s", sub, s.all.String())
+				werr := s.Cmd.Wait()
+				return time.Time{}, fmt.Errorf("hiverun ended (%v) before %q; output so far:\n%s", werr, sub, s.all.String())
 			}
 			s.all.WriteString(l + "\n")
 			if strings.Contains(l, sub) {
@@ -110,6 +111,21 @@ func (s *Stack) WaitLine(sub string, limit time.Duration) (time.Time, error) {
 			}
 		case <-t.C:
 			return time.Time{}, fmt.Errorf("no %q within %s; output so far:\n%s", sub, limit, s.all.String())
+		}
+	}
+}
+
+// Output is everything hiverun has printed so far.
+func (s *Stack) Output() string {
+	for {
+		select {
+		case l, ok := <-s.Lines:
+			if !ok {
+				return s.all.String()
+			}
+			s.all.WriteString(l + "\n")
+		default:
+			return s.all.String()
 		}
 	}
 }

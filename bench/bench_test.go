@@ -61,8 +61,9 @@ func TestIndependentStartInParallel(t *testing.T) {
 	}
 	i, o := Median(ind), Median(one)
 	t.Logf("4 independent services %s, one alone %s", i, o)
-	// Started one after another they would take 4x as long.
-	if i > o*3/2 {
+	// Started one after another they would take 4x as long; on 2 cores
+	// four interpreters starting at once still slow each other down.
+	if i > 2*o {
 		t.Errorf("4 independent services took %s, one takes %s: not started in parallel", i, o)
 	}
 }

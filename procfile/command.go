@@ -67,11 +67,15 @@ func isAssignment(w string) bool {
 func execLast(script string) string {
 	inSingle, inDouble, escaped := false, false, false
 	last := 0 // start of the last top-level command
+	// bare is the script with quoted text blanked out, so that words like
+	// "do" inside quotes are not taken for keywords.
+	bare := []byte(script)
 	for i := 0; i < len(script); i++ {
 		c := script[i]
 		switch {
 		case escaped:
 			escaped = false
+			bare[i] = 'x'
 			continue
 		case c == '\\' && !inSingle:
 			escaped = true
@@ -79,6 +83,8 @@ func execLast(script string) string {
 		case inSingle:
 			if c == '\'' {
 				inSingle = false
+			} else {
+				bare[i] = 'x'
 			}
 			continue
 		case inDouble:
@@ -86,6 +92,8 @@ func execLast(script string) string {
 				inDouble = false
 			} else if c == '`' || (c == '$' && i+1 < len(script) && script[i+1] == '(') {
 				return script
+			} else {
+				bare[i] = 'x'
 			}
 			continue
 		}
@@ -133,7 +141,7 @@ func execLast(script string) string {
 		return script
 	}
 	for _, kw := range []string{"do", "done", "then", "fi", "esac", "else", "elif", "in"} {
-		for _, w := range words {
+		for _, w := range strings.Fields(string(bare)) {
 			if w == kw {
 				return script
 			}

@@ -165,6 +165,8 @@ func TestPlanExec(t *testing.T) {
 		{cmd: `echo "$(date)"`, script: `echo "$(date)"`},
 		{cmd: "cat <<EOF", script: "cat <<EOF"},
 		{cmd: "export A=1", script: "export A=1"},
+		{cmd: `sh -c 'while :; do sleep 1; done'`, script: `exec sh -c 'while :; do sleep 1; done'`},
+		{cmd: `echo "for x in y; do"; run`, script: `echo "for x in y; do"; exec run`},
 	}
 	for _, c := range cases {
 		got := PlanExec(c.cmd)

@@ -225,7 +225,7 @@ func (r *run) finish(in *inst, p *child) {
 // pseudo-terminal) read by pump.
 func (r *run) start(in *inst) (*child, error) {
 	spec := in.spec
-	env := spec.Env.List()
+	env := append(spec.Env.List(), r.opts.ExtraEnv...)
 	var cmd *exec.Cmd
 	if spec.Exec.Script == "" {
 		if path := r.paths.Look(spec.Exec.Argv[0], spec.Env.Values["PATH"], spec.Dir); path != "" {

@@ -38,6 +38,8 @@ type Options struct {
 	OnReady func(boot time.Duration)
 	// Journal remembers what happens (nil: nothing is remembered).
 	Journal Journal
+	// ExtraEnv is added to every process's environment (the stack id).
+	ExtraEnv []string
 	// Notices are hiverun lines to show before anything starts (what was
 	// reclaimed, repaired state files).
 	Notices []string

@@ -9,3 +9,9 @@ import "errors"
 // ErrNoPTY is returned for a tty process where pseudo-terminals do not
 // exist (Windows); the process then runs on a pipe.
 var ErrNoPTY = errors.New("pseudo-terminals are not supported here")
+
+// Stat is what hiverun reads of /proc/PID/stat.
+type Stat struct {
+	Pid, PPid, Pgid int
+	State           byte // R, S, D, Z, ...
+}

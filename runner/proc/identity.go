@@ -43,8 +43,9 @@ func CreatedBefore(pid int, t time.Time, window time.Duration) bool {
 		return false
 	}
 	created := time.UnixMilli(ct)
-	// Create times are rounded to the clock tick (10 ms).
-	return !created.After(t.Add(20*time.Millisecond)) && t.Sub(created) <= window
+	// Create times are counted from the boot time, which the kernel gives
+	// in whole seconds: they can be off by up to a second.
+	return !created.After(t.Add(1100*time.Millisecond)) && t.Sub(created) <= window
 }
 
 // Described is what hiverun says about a process it did not start.

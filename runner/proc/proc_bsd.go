@@ -37,3 +37,9 @@ func GroupMembers(pgid int) []int {
 
 // Descendants is not available without /proc.
 func Descendants(pid int) []int { return nil }
+
+// FindByEnv cannot read other processes' environments here.
+func FindByEnv(entry string) []int { return nil }
+
+// ReadStat has no /proc to read here.
+func ReadStat(pid int) (Stat, bool) { return Stat{}, false }

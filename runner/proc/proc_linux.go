@@ -10,12 +10,6 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Stat is what hiverun reads of /proc/PID/stat.
-type Stat struct {
-	Pid, PPid, Pgid int
-	State           byte // R, S, D, Z, ...
-}
-
 // ReadStat parses /proc/PID/stat; the command field may hold spaces and
 // parentheses, so fields are counted from its last ')'.
 func ReadStat(pid int) (Stat, bool) {
@@ -223,5 +217,27 @@ func Descendants(pid int) []int {
 		}
 	}
 	walk(pid)
+	return out
+}
+
+// FindByEnv lists the living processes whose environment holds entry
+// ("KEY=value"), as they were started: how hiverun finds what a killed
+// supervisor started but had not yet recorded, and descendants that left
+// every group and tree.
+func FindByEnv(entry string) []int {
+	needle := []byte(entry + "\x00")
+	var out []int
+	for _, s := range AllStats() {
+		if !Living(s) {
+			continue
+		}
+		env, err := os.ReadFile("/proc/" + strconv.Itoa(s.Pid) + "/environ")
+		if err != nil {
+			continue
+		}
+		if bytes.HasPrefix(env, needle) || bytes.Contains(env, append([]byte{0}, needle...)) {
+			out = append(out, s.Pid)
+		}
+	}
 	return out
 }

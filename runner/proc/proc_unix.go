@@ -97,3 +97,13 @@ func SignalNumber(ee *exec.ExitError) int {
 	}
 	return 0
 }
+
+// SignalGroup sends sig to every process of group pgid.
+func SignalGroup(pgid int, sig string) {
+	if pgid > 0 {
+		(&Group{pgid: pgid}).Signal(sig)
+	}
+}
+
+// GroupExists tells whether kill(0) reaches group pgid (zombies count).
+func GroupExists(pgid int) bool { return pgid > 0 && (&Group{pgid: pgid}).Alive() }

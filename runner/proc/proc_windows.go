@@ -156,3 +156,15 @@ func GroupMembers(pgid int) []int { return nil }
 
 // Descendants is not tracked on Windows.
 func Descendants(pid int) []int { return nil }
+
+// SignalGroup has no process groups to reach on Windows.
+func SignalGroup(pgid int, sig string) {}
+
+// GroupExists is false: Windows trees are jobs, not groups.
+func GroupExists(pgid int) bool { return false }
+
+// FindByEnv cannot read other processes' environments here.
+func FindByEnv(entry string) []int { return nil }
+
+// ReadStat has no /proc to read here.
+func ReadStat(pid int) (Stat, bool) { return Stat{}, false }

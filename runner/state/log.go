@@ -18,11 +18,17 @@ const (
 // Log appends hiverun's own events to hiverun.log:
 // "[2024-01-15 10:30:45] [INFO] backend ready in 0.93s".
 type Log struct {
-	mu   sync.Mutex
-	dir  *Dir
-	f    *os.File
-	size int64
+	mu      sync.Mutex
+	dir     *Dir
+	f       *os.File
+	size    int64
+	buf     []byte
+	pending bool
 }
+
+// logDelay gathers the lines of a burst into one write; a supervisor
+// killed meanwhile loses at most that much of its log.
+const logDelay = 20 * time.Millisecond
 
 // OpenLog opens hiverun.log for appending, refusing a symlink.
 func (d *Dir) OpenLog() (*Log, error) {
@@ -64,11 +70,35 @@ func (l *Log) Write(at time.Time, level, msg string) {
 	if l.f == nil {
 		return
 	}
-	if l.size+int64(len(line)) > maxLog {
+	if l.size+int64(len(l.buf)+len(line)) > maxLog {
+		l.flushLocked()
 		l.rotate()
 	}
-	n, _ := l.f.WriteString(line)
+	l.buf = append(l.buf, line...)
+	if !l.pending {
+		l.pending = true
+		time.AfterFunc(logDelay, l.Flush)
+	}
+}
+
+// Flush writes what is buffered.
+func (l *Log) Flush() {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.flushLocked()
+}
+
+func (l *Log) flushLocked() {
+	l.pending = false
+	if l.f == nil || len(l.buf) == 0 {
+		return
+	}
+	n, _ := l.f.Write(l.buf)
 	l.size += int64(n)
+	l.buf = l.buf[:0]
 }
 
 func (l *Log) rotate() {
@@ -88,6 +118,7 @@ func (l *Log) Close() {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	l.flushLocked()
 	if l.f != nil {
 		l.f.Close()
 		l.f = nil

@@ -19,7 +19,11 @@ const memoryName = "memory.json"
 
 // Memory is memory.json.
 type Memory struct {
-	Version    int         `json:"version"`
+	Version int `json:"version"`
+	// StackID marks every process this folder's supervisors start (in
+	// their environment, as HIVERUN_STACK), so that what a killed
+	// supervisor started but had not yet recorded is still found.
+	StackID    string      `json:"stack_id"`
 	Supervisor *Supervisor `json:"supervisor,omitempty"`
 	Instances  []*Instance `json:"instances"`
 	Startups   []*Startup  `json:"startups"`
@@ -91,6 +95,9 @@ type Totals struct {
 	Failed    int `json:"failed"`
 	Reclaimed int `json:"reclaimed"`
 }
+
+// StackEnv is the environment variable that carries the stack id.
+const StackEnv = "HIVERUN_STACK"
 
 // LoadMemory reads memory.json. A missing file is an empty memory; a
 // corrupt or truncated one, or one of another schema version, is moved

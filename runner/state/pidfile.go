@@ -55,8 +55,7 @@ func (d *Dir) ReadPids() []Pidfile {
 		}
 		pid, err := strconv.Atoi(strings.TrimSpace(string(data)))
 		if err != nil || pid <= 0 {
-			_ = d.Remove(rel)
-			d.Warnings = append(d.Warnings, fmt.Sprintf("%s held no pid: removed it", filepath.Join(d.Path, rel)))
+			d.Warnings = append(d.Warnings, fmt.Sprintf("%s holds no pid: ignored", filepath.Join(d.Path, rel)))
 			continue
 		}
 		fi, err := os.Lstat(filepath.Join(d.Path, rel))

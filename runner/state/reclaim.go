@@ -8,7 +8,6 @@ import (
 	"os/user"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -143,39 +142,42 @@ func StopLeftovers(ctx context.Context, d *Dir, mem *Memory, names []string, pla
 		return false
 	}
 	var found []leftover
-	seen := map[string]bool{}
 	for _, in := range mem.Instances {
 		if !want(in.Name) {
 			continue
 		}
-		seen[in.Name] = true
 		if !in.Running() {
 			continue
 		}
 		lo := leftover{name: in.Name, pid: in.PID, pgid: in.PGID, ct: in.CreateTime}
-		if proc.Ours(in.PID, in.CreateTime) || groupOutlived(in.PGID) {
+		ours := proc.Ours(in.PID, in.CreateTime)
+		if in.CreateTime == 0 && in.StartedAt != nil && proc.CreatedBefore(in.PID, *in.StartedAt, 10*time.Second) {
+			// Its supervisor died before looking up its create time:
+			// the moment it recorded the start proves it instead.
+			lo.ct, _ = proc.CreateTime(in.PID)
+			ours = true
+		}
+		if ours || groupOutlived(in.PGID) {
 			found = append(found, lo)
 		} else {
 			log.Write(time.Now(), "INFO", fmt.Sprintf("dropped stale record %s: pid %d is gone or is another process now", in.Name, in.PID))
 		}
 		in.State = "stopped"
 	}
-	for _, pf := range d.ReadPids() {
-		if !want(pf.Name) || seen[pf.Name] {
-			if want(pf.Name) {
-				_ = d.RemovePid(pf.Name)
-			}
+	pidfiles := d.ReadPids()
+	for _, pf := range pidfiles {
+		if !want(pf.Name) || covered(found, pf.PID) {
 			continue
 		}
-		// No memory of it (memory.json was lost): the pidfile alone must
-		// prove the process.
+		// memory.json does not know this pid (lost, or not yet written
+		// when its supervisor was killed): the pidfile alone must prove
+		// the process.
 		if proc.CreatedBefore(pf.PID, pf.Written, 10*time.Second) {
 			ct, _ := proc.CreateTime(pf.PID)
 			found = append(found, leftover{name: pf.Name, pid: pf.PID, pgid: pf.PID, ct: ct})
 		} else {
 			log.Write(time.Now(), "INFO", fmt.Sprintf("dropped stale pidfile %s: pid %d is gone or was started after it", pf.Name, pf.PID))
 		}
-		_ = d.RemovePid(pf.Name)
 	}
 	for i := range found {
 		found[i].signal, found[i].grace = "TERM", 5*time.Second
@@ -189,13 +191,53 @@ func StopLeftovers(ctx context.Context, d *Dir, mem *Memory, names []string, pla
 			}
 		}
 	}
+	// A supervisor that did not end cleanly may have started processes it
+	// had no time to record: they carry the stack id in their environment.
+	if mem.Supervisor != nil && mem.StackID != "" && len(names) == 0 {
+		groups := map[int]bool{}
+		for _, lo := range found {
+			groups[lo.pgid] = true
+		}
+		for _, pid := range proc.FindByEnv(StackEnv + "=" + mem.StackID) {
+			// Members of a found group go with it.
+			if st, ok := proc.ReadStat(pid); covered(found, pid) || ok && groups[st.Pgid] {
+				continue
+			}
+			ct, err := proc.CreateTime(pid)
+			if err != nil {
+				continue
+			}
+			found = append(found, leftover{name: "unrecorded", pid: pid, pgid: 0, ct: ct})
+			if st, ok := proc.ReadStat(pid); ok && st.Pgid == pid {
+				// A group leader: its group goes with it.
+				found[len(found)-1].pgid = pid
+				groups[pid] = true
+			}
+		}
+	}
 	stopAll(ctx, found)
+	// Only now: a supervisor killed while stopping them must still find
+	// them next time.
+	for _, pf := range pidfiles {
+		if want(pf.Name) {
+			_ = d.RemovePid(pf.Name)
+		}
+	}
 	var stopped []string
 	for _, lo := range found {
 		stopped = append(stopped, fmt.Sprintf("%s (pid %d)", lo.name, lo.pid))
 		log.Write(time.Now(), "INFO", fmt.Sprintf("reclaimed %s (pid %d) left by an earlier run", lo.name, lo.pid))
 	}
 	return len(found), stopped
+}
+
+func covered(los []leftover, pid int) bool {
+	for _, lo := range los {
+		if lo.pid == pid {
+			return true
+		}
+	}
+	return false
 }
 
 // groupOutlived tells whether a process group outlived its leader: it has
@@ -208,66 +250,98 @@ func groupOutlived(pgid int) bool {
 	return len(proc.GroupMembers(pgid)) > 0
 }
 
-// stopAll stops the leftovers together: each gets its signal on its group
-// and descendants, then SIGKILL after its grace.
+// stopAll stops the leftovers together: each gets its signal on its
+// process group and on descendants that left the group, then SIGKILL
+// after its grace. Ownership is checked again right before each signal.
 func stopAll(ctx context.Context, los []leftover) {
-	var wg sync.WaitGroup
+	type target struct {
+		lo      leftover
+		deadln  time.Time
+		killed  bool
+		done    bool
+		started time.Time
+	}
+	var ts []*target
+	now := time.Now()
 	for _, lo := range los {
-		wg.Add(1)
-		go func(lo leftover) {
-			defer wg.Done()
-			stopOne(ctx, lo)
-		}(lo)
-	}
-	wg.Wait()
-}
-
-func stopOne(ctx context.Context, lo leftover) {
-	targets := func() []int {
-		// Checked again right before every signal: still ours?
-		var pids []int
-		if proc.Ours(lo.pid, lo.ct) {
-			pids = append(pids, lo.pid)
-			pids = append(pids, proc.Descendants(lo.pid)...)
+		if signalLeftover(lo, lo.signal) {
+			ts = append(ts, &target{lo: lo, deadln: now.Add(lo.grace), started: now})
 		}
-		if lo.pgid > 0 && (proc.Ours(lo.pid, lo.ct) && lo.pgid == lo.pid || groupOutlived(lo.pgid)) {
-			pids = append(pids, proc.GroupMembers(lo.pgid)...)
-		}
-		return pids
 	}
-	send := func(sig string) bool {
-		pids := targets()
-		for _, pid := range pids {
-			proc.SignalPid(pid, sig)
-		}
-		return len(pids) > 0
-	}
-	if !send(lo.signal) {
-		return
-	}
-	deadline := time.Now().Add(lo.grace)
 	step := time.Millisecond
 	for {
-		if len(targets()) == 0 {
-			return
+		pending := 0
+		for _, t := range ts {
+			if t.done {
+				continue
+			}
+			if !leftoverAlive(t.lo, time.Since(t.started)) {
+				t.done = true
+				continue
+			}
+			pending++
+			switch {
+			case !t.killed && time.Now().After(t.deadln):
+				signalLeftover(t.lo, "KILL")
+				t.killed, t.deadln = true, time.Now().Add(5*time.Second)
+			case t.killed && time.Now().After(t.deadln):
+				// Unkillable (uninterruptible sleep?): give up on it.
+				t.done = true
+			}
 		}
-		if time.Now().After(deadline) {
-			send("KILL")
-			deadline = time.Now().Add(5 * time.Second)
-			lo.grace = -1
+		if pending == 0 {
+			return
 		}
 		select {
 		case <-ctx.Done():
-			send("KILL")
+			for _, t := range ts {
+				if !t.done {
+					signalLeftover(t.lo, "KILL")
+				}
+			}
 			return
 		case <-time.After(step):
 		}
-		step = min(2*step, 10*time.Millisecond)
-		if lo.grace < 0 && time.Now().After(deadline) {
-			return
-		}
+		step = min(2*step, 5*time.Millisecond)
 	}
 }
+
+// signalLeftover sends sig to a leftover's group and to its descendants
+// outside the group, if they are still provably ours.
+func signalLeftover(lo leftover, sig string) bool {
+	leaderOurs := proc.Ours(lo.pid, lo.ct)
+	sent := false
+	if lo.pgid > 0 && (leaderOurs && lo.pgid == lo.pid || groupOutlived(lo.pgid)) {
+		proc.SignalGroup(lo.pgid, sig)
+		sent = true
+	}
+	if leaderOurs {
+		proc.SignalPid(lo.pid, sig)
+		for _, pid := range proc.Descendants(lo.pid) {
+			proc.SignalPid(pid, sig)
+		}
+		sent = true
+	}
+	return sent
+}
+
+// leftoverAlive tells whether anything of the leftover still runs: its
+// leader, or its group (zombies, which init reaps, are looked past once
+// the group has had a moment).
+func leftoverAlive(lo leftover, since time.Duration) bool {
+	if proc.PidAlive(lo.pid) {
+		return true
+	}
+	if lo.pgid <= 0 || !proc.GroupExists(lo.pgid) {
+		return false
+	}
+	if since < 50*time.Millisecond {
+		return true
+	}
+	return len(proc.GroupMembers(lo.pgid)) > 0
+}
+
+func stopOne(ctx context.Context, lo leftover) { stopAll(ctx, []leftover{lo}) }
 
 // checkPorts makes sure every owned port is free before anything starts.
 func checkPorts(ctx context.Context, o ReclaimOptions) error {

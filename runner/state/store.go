@@ -1,6 +1,8 @@
 package state
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"sort"
@@ -26,7 +28,10 @@ type Store struct {
 	startup *Startup
 	closed  bool
 
+	written map[string]int // pidfiles on disk, owned by the writer
+
 	kick chan struct{}
+	quit chan struct{} // cuts the gathering delay short on Close
 	done chan struct{}
 }
 
@@ -38,6 +43,11 @@ func NewStore(d *Dir, mem *Memory, log *Log, plan *procfile.Plan, selection []st
 	ct, _ := proc.CreateTime(self)
 	mem.Supervisor = &Supervisor{PID: self, CreateTime: ct, StartedAt: now(),
 		Procfile: plan.Procfile.File, Root: plan.Root, Selection: selection}
+	if mem.StackID == "" {
+		b := make([]byte, 12)
+		_, _ = rand.Read(b)
+		mem.StackID = hex.EncodeToString(b)
+	}
 	mem.Instances = nil
 	for _, in := range plan.Instances {
 		mem.Instances = append(mem.Instances, &Instance{
@@ -45,13 +55,20 @@ func NewStore(d *Dir, mem *Memory, log *Log, plan *procfile.Plan, selection []st
 			PortOwned: in.PortOwned, Optional: in.Proc.Optional, Oneshot: in.Proc.Oneshot, State: "waiting",
 		})
 	}
-	s := &Store{dir: d, log: log, now: now, mem: mem, kick: make(chan struct{}, 1), done: make(chan struct{}),
+	s := &Store{dir: d, log: log, now: now, mem: mem, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}), written: map[string]int{},
 		startup: &Startup{At: now(), Selection: selection, ReadyMS: map[string]int64{}, Reclaimed: reclaimed}}
 	if err := d.SaveMemory(mem); err != nil {
 		return nil, err
 	}
 	go s.writer()
 	return s, nil
+}
+
+// Env is what every process of the stack carries in its environment.
+func (s *Store) Env() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return []string{StackEnv + "=" + s.mem.StackID}
 }
 
 // Expected is each instance's median time to ready over the kept
@@ -71,20 +88,86 @@ func Expected(mem *Memory) map[string]time.Duration {
 	return out
 }
 
+// flushDelay gathers the records of a burst (100 instances starting at
+// once) into one write. Pidfiles are written at once, so a supervisor
+// killed within it loses nothing that reclaim needs.
+const flushDelay = 25 * time.Millisecond
+
 func (s *Store) writer() {
 	defer close(s.done)
 	for range s.kick {
+		select {
+		case <-time.After(flushDelay):
+		case <-s.quit:
+			return
+		}
 		s.flush()
 	}
 }
 
 func (s *Store) flush() {
+	// Create times are looked up here, off the path of starting. A
+	// process created after its start was recorded is not the one
+	// started (its pid was reused): it gets no create time, and so is
+	// never taken for ours.
+	type want struct {
+		in      *Instance
+		pid     int
+		started time.Time
+	}
+	var need []want
+	s.mu.Lock()
+	for _, in := range s.mem.Instances {
+		if in.PID > 0 && in.CreateTime == 0 && in.Running() && in.StartedAt != nil {
+			need = append(need, want{in, in.PID, *in.StartedAt})
+		}
+	}
+	s.mu.Unlock()
+	for _, w := range need {
+		ct, err := proc.CreateTime(w.pid)
+		if err != nil || time.UnixMilli(ct).After(w.started.Add(1100*time.Millisecond)) {
+			continue
+		}
+		s.mu.Lock()
+		if w.in.PID == w.pid && w.in.CreateTime == 0 {
+			w.in.CreateTime = ct
+		}
+		s.mu.Unlock()
+	}
 	s.mu.Lock()
 	// Marshal under the lock: a consistent snapshot.
 	err := s.dir.SaveMemory(s.mem)
+	pids := map[string]int{}
+	for _, in := range s.mem.Instances {
+		if in.Running() {
+			pids[in.Name] = in.PID
+		}
+	}
 	s.mu.Unlock()
 	if err != nil {
 		s.log.Write(s.now(), "ERROR", "could not write memory.json: "+err.Error())
+	}
+	s.syncPids(pids)
+}
+
+// syncPids makes pids/ match the running instances. Only the writer and
+// Close call it, one after the other.
+func (s *Store) syncPids(want map[string]int) {
+	for name, pid := range want {
+		if s.written[name] == pid {
+			continue
+		}
+		if err := s.dir.WritePid(name, pid); err != nil {
+			s.log.Write(s.now(), "ERROR", err.Error())
+			continue
+		}
+		s.written[name] = pid
+	}
+	for name := range s.written {
+		if _, ok := want[name]; !ok {
+			_ = s.dir.RemovePid(name)
+			delete(s.written, name)
+		}
 	}
 }
 
@@ -102,15 +185,12 @@ func (s *Store) Record(r runner.Record) {
 		return
 	}
 	if r.Kind == runner.RecStarted {
-		// Before anything else: this pidfile is how a killed supervisor's
-		// process is found again.
-		if err := s.dir.WritePid(r.Instance.Name, r.PID); err != nil {
-			s.log.Write(r.At, "ERROR", err.Error())
-		}
-		ct, _ := proc.CreateTime(r.PID)
+		// The pidfile is written with the next flush, off the path of
+		// starting: a supervisor killed before it still leaves its
+		// processes findable by the stack id in their environment.
 		s.update(r.Instance.Name, func(in *Instance) {
 			t := r.At
-			in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, ct, "starting", &t
+			in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, 0, "starting", &t
 			in.ReadyAt, in.ExitCode, in.Health = nil, nil, nil
 		})
 		return
@@ -129,7 +209,6 @@ func (s *Store) Record(r runner.Record) {
 				in.State = "exited"
 				code := 0
 				in.ExitCode = &code
-				_ = s.dir.RemovePid(name)
 			} else {
 				in.State = "ready"
 			}
@@ -153,14 +232,12 @@ func (s *Store) Record(r runner.Record) {
 			code := r.Code
 			in.State, in.ExitCode = "exited", &code
 		})
-		_ = s.dir.RemovePid(name)
 	case runner.RecStopped:
 		s.update(name, func(in *Instance) {
 			if in.State != "failed" && in.State != "exited" && in.State != "skipped" {
 				in.State = "stopped"
 			}
 		})
-		_ = s.dir.RemovePid(name)
 	}
 }
 
@@ -216,9 +293,10 @@ func (s *Store) Close() {
 		}
 	}
 	s.mu.Unlock()
-	close(s.kick)
+	close(s.quit)
 	<-s.done
 	s.flush()
+	s.log.Flush()
 	for _, pf := range s.dir.ReadPids() {
 		_ = s.dir.RemovePid(pf.Name)
 	}

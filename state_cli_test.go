@@ -1,0 +1,488 @@
+//go:build linux
+
+package main_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hiverun/hiverun/bench"
+)
+
+// portBase gives each test its own ports, away from the bench's.
+func portBase(t *testing.T, slot int) int {
+	return 40000 + slot*20 + int(time.Now().UnixNano()/1e6%10)*2
+}
+
+// crashStack is 5 processes, two of them listening, each with a child.
+func crashStack(port int) string {
+	var b strings.Builder
+	for i := 0; i < 2; i++ {
+		fmt.Fprintf(&b, "# hiverun: port=%d\nweb%d: sh -c 'sleep 300 & exec python3 -m http.server %d --bind 127.0.0.1 2>/dev/null'\n", port+i, i, port+i)
+	}
+	for i := 0; i < 3; i++ {
+		fmt.Fprintf(&b, "w%d: sh -c 'sleep 300 & exec sleep 301'\n", i)
+	}
+	return b.String()
+}
+
+func startAndWait(t *testing.T, dir string, args ...string) *bench.Stack {
+	t.Helper()
+	s, err := bench.StartStack(bin, dir, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanupStack(t, s)
+	if _, err := s.WaitLine("| ready in", 20*time.Second); err != nil {
+		s.Cmd.Process.Kill()
+		t.Fatal(err)
+	}
+	return s
+}
+
+// cleanupStack kills whatever of s a failed test leaves running, so one
+// failure does not cascade into the next test's ports.
+func cleanupStack(t *testing.T, s *bench.Stack) {
+	t.Cleanup(func() {
+		s.Cmd.Process.Kill()
+		for _, pid := range bench.Living(s.ID) {
+			syscall.Kill(pid, syscall.SIGKILL)
+		}
+	})
+}
+
+func killSupervisor(t *testing.T, s *bench.Stack) {
+	t.Helper()
+	s.Cmd.Process.Kill()
+	s.Cmd.Wait()
+}
+
+func waitGone(t *testing.T, id string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for len(bench.Living(id)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if left := bench.Living(id); len(left) > 0 {
+		var desc []string
+		for _, pid := range left {
+			cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+			desc = append(desc, fmt.Sprintf("%d %q %s", pid, strings.ReplaceAll(string(cmd), "\x00", " "), strings.Fields(string(stat))[2:5]))
+		}
+		t.Fatalf("left running: %s", strings.Join(desc, "; "))
+	}
+}
+
+// TestCrashedSupervisor: SIGKILL the supervisor of a running stack whose
+// processes have grandchildren; status shows them orphaned, the next start
+// stops them first and comes up on the same ports, `stop` alone cleans up,
+// and 50 cycles leave nothing behind.
+func TestCrashedSupervisor(t *testing.T) {
+	port := portBase(t, 0)
+	dir := project(t, map[string]string{"Procfile": crashStack(port)})
+
+	s := startAndWait(t, dir)
+	killSupervisor(t, s)
+	if n := len(bench.Living(s.ID)); n != 10 {
+		t.Fatalf("%d processes survive the supervisor, want 10", n)
+	}
+	r := hiverun(t, dir, nil, "status")
+	if r.code != 1 || strings.Count(r.stdout, " orphaned ") != 5 {
+		t.Fatalf("status after a crash: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = hiverun(t, dir, nil, "status", "--json")
+	var st struct {
+		Supervisor struct{ Alive bool }
+		Instances  []struct{ State string }
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || st.Supervisor.Alive || len(st.Instances) != 5 {
+		t.Fatalf("status --json: %v\n%s", err, r.stdout)
+	}
+
+	s2 := startAndWait(t, dir)
+	if !strings.Contains(s2.Output(), "reclaimed 5 process(es)") {
+		t.Errorf("no reclaim line:\n%s", s2.Output())
+	}
+	waitGone(t, s.ID, 2*time.Second)
+	if strings.Contains(s2.Output(), "in use") {
+		t.Fatalf("port conflict:\n%s", s2.Output())
+	}
+	killSupervisor(t, s2)
+	r = hiverun(t, dir, nil, "stop")
+	if r.code != 0 || !strings.Contains(r.stdout, "stopped 5 process(es)") {
+		t.Fatalf("stop: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	waitGone(t, s2.ID, time.Second)
+
+	ids := []string{}
+	for i := 0; i < 50; i++ {
+		s := startAndWait(t, dir)
+		ids = append(ids, s.ID)
+		killSupervisor(t, s)
+	}
+	if r := hiverun(t, dir, nil, "stop"); r.code != 0 {
+		t.Fatalf("stop: %s", r.stderr)
+	}
+	for _, id := range ids {
+		waitGone(t, id, time.Second)
+	}
+	assertNoZombies(t, ids)
+}
+
+func assertNoZombies(t *testing.T, ids []string) {
+	t.Helper()
+	time.Sleep(200 * time.Millisecond)
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		if i := strings.LastIndexByte(string(b), ')'); i > 0 && b[i+2] == 'Z' {
+			env, _ := os.ReadFile("/proc/" + e.Name() + "/environ")
+			for _, id := range ids {
+				if strings.Contains(string(env), id) {
+					t.Errorf("zombie: %s", b)
+				}
+			}
+		}
+	}
+}
+
+// TestPIDReuse: a record naming the pid of an unrelated live process is
+// dropped, and that process is never signalled.
+func TestPIDReuse(t *testing.T) {
+	victim := exec.Command("sleep", "30")
+	if err := victim.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer victim.Process.Kill()
+	pid := victim.Process.Pid
+	dir := project(t, map[string]string{"Procfile": "# hiverun: oneshot\nweb: echo hi\n"})
+	os.MkdirAll(filepath.Join(dir, ".hiverun", "pids"), 0o700)
+	mem := fmt.Sprintf(`{"version":1,"instances":[{"name":"web.1","process":"web","pid":%d,"pgid":%d,"create_time":1000,"state":"ready"},
+		{"name":"old.1","process":"old","pid":%d,"pgid":%d,"create_time":1000,"state":"ready"}],"startups":[],"totals":{}}`, pid, pid, pid, pid)
+	os.WriteFile(filepath.Join(dir, ".hiverun", "memory.json"), []byte(mem), 0o600)
+	// A bare pidfile too, written (it says) an hour before the process.
+	pf := filepath.Join(dir, ".hiverun", "pids", "lost.1.pid")
+	os.WriteFile(pf, []byte(strconv.Itoa(pid)+"\n"), 0o600)
+	old := time.Now().Add(-time.Hour)
+	os.Chtimes(pf, old, old)
+
+	r := hiverun(t, dir, nil, "--no-color")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "reclaimed") {
+		t.Errorf("claimed an unrelated process:\n%s", r.stdout)
+	}
+	if err := victim.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Fatalf("the unrelated process was killed")
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, ".hiverun", "hiverun.log"))
+	if strings.Count(string(log), "dropped stale") != 3 {
+		t.Errorf("log:\n%s", log)
+	}
+	if r := hiverun(t, dir, nil, "stop"); r.code != 0 || victim.Process.Signal(syscall.Signal(0)) != nil {
+		t.Fatalf("stop touched the unrelated process: %s", r.stdout)
+	}
+}
+
+// TestForeignPortHolder: a port held by a process hiverun did not start
+// fails the start (exit 3, within 1 s, nothing started) naming it;
+// --force stops it and goes on.
+func TestForeignPortHolder(t *testing.T) {
+	port := portBase(t, 1)
+	holder := exec.Command("python3", "-c", fmt.Sprintf("import socket,time; s=socket.socket(); s.bind(('127.0.0.1',%d)); s.listen(); print('up', flush=True); time.sleep(60)", port))
+	out, _ := holder.StdoutPipe()
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Process.Kill()
+	buf := make([]byte, 3)
+	out.Read(buf)
+	go holder.Wait()
+
+	dir := project(t, map[string]string{"Procfile": fmt.Sprintf("other: sleep 30\n# hiverun: port=%d\napi: python3 -m http.server %d --bind 127.0.0.1\n", port, port)})
+	start := time.Now()
+	r := hiverun(t, dir, []string{"BENCH_ID=portcheck"}, "--no-color")
+	if r.code != 3 {
+		t.Fatalf("exit %d, want 3\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %s to refuse", d)
+	}
+	for _, want := range []string{fmt.Sprintf("port %d", port), fmt.Sprintf("pid %d", holder.Process.Pid), "python3 -c", "user root", "--force"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("message lacks %q: %s", want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stdout, "started") || len(bench.Living("portcheck")) > 0 {
+		t.Fatalf("something started:\n%s", r.stdout)
+	}
+
+	s, err := bench.StartStack(bin, dir, "--force")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanupStack(t, s)
+	if _, err := s.WaitLine("| ready in", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(s.Output(), "--force: stopping pid") {
+		t.Errorf("output:\n%s", s.Output())
+	}
+	if _, err := s.Interrupt(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSecondSupervisorTakesOver: a second hiverun in the same folder stops
+// the first and takes over; with --no-reclaim it exits 3. Two supervisors
+// never run at once.
+func TestSecondSupervisorTakesOver(t *testing.T) {
+	dir := project(t, map[string]string{"Procfile": "a: sleep 300\nb: sh -c 'sleep 300 & exec sleep 301'\n"})
+	first := startAndWait(t, dir)
+	r := hiverun(t, dir, nil, "--no-reclaim")
+	if r.code != 3 || !strings.Contains(r.stderr, fmt.Sprintf("pid %d", first.Cmd.Process.Pid)) {
+		t.Fatalf("--no-reclaim: exit %d %s", r.code, r.stderr)
+	}
+	firstDone := make(chan time.Time, 1)
+	go func() {
+		first.Cmd.Wait()
+		firstDone <- time.Now()
+	}()
+	second, err := bench.StartStack(bin, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cleanupStack(t, second)
+	startedAt, err := second.WaitLine("started (pid", 20*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ended := <-firstDone:
+		if ended.After(startedAt) {
+			t.Fatalf("the second started processes before the first had exited")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the first supervisor still runs")
+	}
+	waitGone(t, first.ID, time.Second)
+	if _, err := second.WaitLine("| ready in", 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := second.Interrupt(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStateFolderFaults: corrupt, truncated and foreign state is handled:
+// moved aside, refused, or repaired, never followed.
+func TestStateFolderFaults(t *testing.T) {
+	proc := "# hiverun: oneshot\nweb: echo hi\n"
+	t.Run("corrupt memory", func(t *testing.T) {
+		for _, content := range []string{"this is not json", `{"version":1,"instances":[{"name":"web.1","pid":`} {
+			dir := project(t, map[string]string{"Procfile": proc, ".hiverun/memory.json": content})
+			r := hiverun(t, dir, nil, "--no-color")
+			if r.code != 0 || !strings.Contains(r.stdout, "moved aside") {
+				t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+			}
+			asides, _ := filepath.Glob(filepath.Join(dir, ".hiverun", "memory.json.corrupt-*"))
+			b, _ := os.ReadFile(filepath.Join(dir, ".hiverun", "memory.json"))
+			if len(asides) != 1 || !json.Valid(b) {
+				t.Fatalf("asides %v, memory %q", asides, b)
+			}
+		}
+	})
+	t.Run("state folder is a symlink", func(t *testing.T) {
+		dir := project(t, map[string]string{"Procfile": proc})
+		target := t.TempDir()
+		os.Symlink(target, filepath.Join(dir, ".hiverun"))
+		r := hiverun(t, dir, nil)
+		if r.code != 3 || !strings.Contains(r.stderr, "is a symlink") || strings.Count(r.stderr, "\n") != 1 {
+			t.Fatalf("exit %d: %q", r.code, r.stderr)
+		}
+		if ents, _ := os.ReadDir(target); len(ents) != 0 {
+			t.Fatalf("wrote through the symlink: %v", ents)
+		}
+	})
+	t.Run("pidfile is a symlink", func(t *testing.T) {
+		dir := project(t, map[string]string{"Procfile": proc, "precious": "keep me"})
+		os.MkdirAll(filepath.Join(dir, ".hiverun", "pids"), 0o700)
+		os.Symlink(filepath.Join(dir, "precious"), filepath.Join(dir, ".hiverun", "pids", "web.1.pid"))
+		r := hiverun(t, dir, nil, "--no-color")
+		if r.code != 0 || !strings.Contains(r.stdout, "was a symlink: removed it") {
+			t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+		}
+		if b, _ := os.ReadFile(filepath.Join(dir, "precious")); string(b) != "keep me" {
+			t.Fatalf("symlink target changed: %q", b)
+		}
+	})
+	t.Run("owned by another user", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			t.Skip("needs root to chown")
+		}
+		dir := project(t, map[string]string{"Procfile": proc})
+		os.Mkdir(filepath.Join(dir, ".hiverun"), 0o700)
+		os.Chown(filepath.Join(dir, ".hiverun"), 65534, 65534)
+		r := hiverun(t, dir, nil)
+		if r.code != 3 || !strings.Contains(r.stderr, "owned by uid 65534") {
+			t.Fatalf("exit %d: %q", r.code, r.stderr)
+		}
+	})
+	t.Run("wrong permissions", func(t *testing.T) {
+		dir := project(t, map[string]string{"Procfile": proc})
+		hiverun(t, dir, nil)
+		os.Chmod(filepath.Join(dir, ".hiverun"), 0o755)
+		os.Chmod(filepath.Join(dir, ".hiverun", "memory.json"), 0o644)
+		r := hiverun(t, dir, nil, "--no-color")
+		if r.code != 0 || !strings.Contains(r.stdout, "set to 0700") || !strings.Contains(r.stdout, "set to 0600") {
+			t.Fatalf("exit %d\n%s", r.code, r.stdout)
+		}
+		for name, want := range map[string]os.FileMode{".hiverun": 0o700, ".hiverun/memory.json": 0o600, ".hiverun/hiverun.log": 0o600, ".hiverun/.gitignore": 0o600} {
+			fi, err := os.Stat(filepath.Join(dir, name))
+			if err != nil || fi.Mode().Perm() != want {
+				t.Errorf("%s: %v %v", name, fi.Mode(), err)
+			}
+		}
+	})
+}
+
+// TestKilledAtRandomMoments: SIGKILL at random moments of many start
+// cycles; memory.json is always valid JSON and the next run recovers.
+func TestKilledAtRandomMoments(t *testing.T) {
+	port := portBase(t, 2)
+	dir := project(t, map[string]string{"Procfile": fmt.Sprintf("# hiverun: oneshot\nmigrate: echo migrated\n# hiverun: port=%d depends=migrate\napi: python3 -m http.server %d --bind 127.0.0.1\nw: sh -c 'sleep 300 & exec sleep 301'\n", port, port)})
+	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	var ids []string
+	cycles := 200
+	if testing.Short() {
+		cycles = 30
+	}
+	for i := 0; i < cycles; i++ {
+		s, err := bench.StartStack(bin, dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cleanupStack(t, s)
+		ids = append(ids, s.ID)
+		time.Sleep(time.Duration(rng.Intn(250)) * time.Millisecond)
+		s.Cmd.Process.Kill()
+		s.Cmd.Wait()
+		b, err := os.ReadFile(filepath.Join(dir, ".hiverun", "memory.json"))
+		if err == nil && !json.Valid(b) {
+			t.Fatalf("cycle %d: memory.json is not valid JSON: %q", i, b)
+		}
+		if asides, _ := filepath.Glob(filepath.Join(dir, ".hiverun", "memory.json.corrupt-*")); len(asides) > 0 {
+			t.Fatalf("cycle %d: memory.json had to be moved aside", i)
+		}
+	}
+	s := startAndWait(t, dir)
+	if _, err := s.Interrupt(); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		if len(bench.Living(id)) > 0 {
+			log, _ := os.ReadFile(filepath.Join(dir, ".hiverun", "hiverun.log"))
+			lines := strings.Split(string(log), "\n")
+			t.Logf("cycle %d left processes; log tail:\n%s", i, strings.Join(lines[max(0, len(lines)-60):], "\n"))
+		}
+		waitGone(t, id, time.Second)
+	}
+	temps, _ := filepath.Glob(filepath.Join(dir, ".hiverun", ".tmp-*"))
+	if len(temps) > 0 {
+		t.Errorf("temp files left: %v", temps)
+	}
+}
+
+// TestStatusAndStopSpeed: status on a 20-process stack answers within
+// 200 ms; stop with no supervisor ends within 100 ms of the last exit.
+func TestStatusAndStopSpeed(t *testing.T) {
+	var pf strings.Builder
+	for i := 0; i < 20; i++ {
+		// Each takes 200 ms to exit after TERM.
+		fmt.Fprintf(&pf, "p%d: sh -c 'trap \"sleep 0.2; exit 0\" TERM; while :; do sleep 0.05; done'\n", i)
+	}
+	dir := project(t, map[string]string{"Procfile": pf.String()})
+	s := startAndWait(t, dir)
+	// memory.json follows the stack within tens of milliseconds.
+	deadline := time.Now().Add(2 * time.Second)
+	for hiverun(t, dir, nil, "status").code != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	var best time.Duration
+	for i := 0; i < 3; i++ {
+		t0 := time.Now()
+		r := hiverun(t, dir, nil, "status")
+		d := time.Since(t0)
+		if r.code != 0 || strings.Count(r.stdout, " ready ") != 20 {
+			t.Fatalf("status: exit %d\n%s", r.code, r.stdout)
+		}
+		if best == 0 || d < best {
+			best = d
+		}
+	}
+	t.Logf("status of 20 processes: %s", best)
+	if best > 200*time.Millisecond {
+		t.Errorf("status took %s", best)
+	}
+	killSupervisor(t, s)
+	t0 := time.Now()
+	r := hiverun(t, dir, nil, "stop")
+	d := time.Since(t0)
+	if r.code != 0 || !strings.Contains(r.stdout, "stopped 20") {
+		t.Fatalf("stop: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	t.Logf("stop of 20 processes that take 200ms to exit: %s", d)
+	if d > 300*time.Millisecond {
+		t.Errorf("stop took %s: more than 100ms after the processes' 200ms exit", d)
+	}
+	waitGone(t, s.ID, time.Second)
+}
+
+// TestUnrecordedProcessFound: a supervisor killed between starting a
+// process and recording it leaves a process no record names; it carries
+// the stack id in its environment, and is found by that. A process with
+// another stack's id is left alone.
+func TestUnrecordedProcessFound(t *testing.T) {
+	dir := project(t, map[string]string{"Procfile": "web: sleep 1\n"})
+	os.MkdirAll(filepath.Join(dir, ".hiverun", "pids"), 0o700)
+	mem := `{"version":1,"stack_id":"abc123","supervisor":{"pid":1,"create_time":1},"instances":[],"startups":[],"totals":{}}`
+	os.WriteFile(filepath.Join(dir, ".hiverun", "memory.json"), []byte(mem), 0o600)
+	ours := exec.Command("sleep", "30")
+	ours.Env = append(os.Environ(), "HIVERUN_STACK=abc123")
+	other := exec.Command("sleep", "30")
+	other.Env = append(os.Environ(), "HIVERUN_STACK=abc1234")
+	for _, c := range []*exec.Cmd{ours, other} {
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer c.Process.Kill()
+	}
+	done := make(chan error, 1)
+	go func() { done <- ours.Wait() }()
+	r := hiverun(t, dir, nil, "stop")
+	if r.code != 0 || !strings.Contains(r.stdout, "stopped 1 process(es): unrecorded (pid "+strconv.Itoa(ours.Process.Pid)) {
+		t.Fatalf("stop: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		t.Fatal("the unrecorded process of this stack still runs")
+	}
+	if err := other.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Fatal("another stack's process was stopped")
+	}
+}
