@@ -486,3 +486,45 @@ func TestUnrecordedProcessFound(t *testing.T) {
 		t.Fatal("another stack's process was stopped")
 	}
 }
+
+// TestHistory: startups are remembered with their boot time, critical
+// path and result, and summed up.
+func TestHistory(t *testing.T) {
+	dir := project(t, map[string]string{"Procfile": "# hiverun: oneshot\nmigrate: sleep 0.05\n# hiverun: oneshot depends=migrate\nseed: sleep 0.1\n"})
+	for i := 0; i < 4; i++ {
+		if r := hiverun(t, dir, nil); r.code != 0 {
+			t.Fatalf("run %d: %s", i, r.stderr)
+		}
+	}
+	broken := project(t, map[string]string{"Procfile": "# hiverun: oneshot\nmigrate: exit 1\n"})
+	hiverun(t, broken, nil)
+	r := hiverun(t, dir, nil, "history", "--json")
+	var h struct {
+		Startups []struct {
+			BootMS       int64            `json:"boot_ms"`
+			Result       string           `json:"result"`
+			CriticalPath []string         `json:"critical_path"`
+			ReadyMS      map[string]int64 `json:"ready_ms"`
+		}
+		Totals struct {
+			Startups, Ready int
+			MedianBootMS    int64  `json:"median_boot_ms"`
+			Slowest         string `json:"slowest_process"`
+			Trend           string `json:"slowest_trend"`
+		}
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &h); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if len(h.Startups) != 4 || h.Totals.Startups != 4 || h.Totals.Ready != 4 || h.Totals.Slowest != "seed.1" || h.Totals.Trend == "" {
+		t.Fatalf("history: %s", r.stdout)
+	}
+	st := h.Startups[3]
+	if st.Result != "ready" || strings.Join(st.CriticalPath, ",") != "migrate.1,seed.1" || st.BootMS < 150 || st.ReadyMS["seed.1"] < 100 {
+		t.Fatalf("startup: %+v", st)
+	}
+	r = hiverun(t, broken, nil, "history")
+	if !strings.Contains(r.stdout, "failed: migrate failed") || !strings.Contains(r.stdout, "1 startups (0 ready, 1 failed)") {
+		t.Fatalf("history of a failure:\n%s", r.stdout)
+	}
+}
