@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -193,3 +194,10 @@ func newVersionCmd() *cobra.Command {
 }
 
 func durationMillis(d time.Duration) int64 { return d.Milliseconds() }
+
+// printJSON writes v as one indented JSON object: the --json outputs.
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
