@@ -28,7 +28,11 @@ type inst struct {
 	ok      bool          // written before settled is closed
 	done    chan struct{} // closed when nothing of it runs any more
 
+	ctl  chan ctlReq   // control requests, taken while it serves or idles
+	gate chan struct{} // closed while ready (see readyGate)
+
 	mu       sync.Mutex
+	restarts int
 	state    State
 	tries    int
 	lastErr  string
@@ -188,16 +192,8 @@ func (r *run) supervise(in *inst) {
 	}
 
 	if !in.spec.Proc.Oneshot && in.ok {
-		select {
-		case <-p.exited:
-			p.drainWait(100 * time.Millisecond)
-			in.mu.Lock()
-			in.state, in.exitCode = StateExited, p.code
-			in.mu.Unlock()
-			r.record(Record{Kind: RecExited, Instance: in.spec, Code: p.code, Msg: p.desc})
-			r.send(event{in: in, kind: evExited, msg: p.desc, code: p.code})
-		case <-r.stopped:
-		}
+		in.setGate(true)
+		p = r.serve(in, p)
 	}
 	<-r.stopped
 	// Dependents stop first; a second interrupt does not wait for them.
@@ -207,8 +203,10 @@ func (r *run) supervise(in *inst) {
 		case <-r.killNow:
 		}
 	}
-	r.stopProc(in, p)
-	r.finish(in, p)
+	if p != nil {
+		r.stopProc(in, p)
+		r.finish(in, p)
+	}
 }
 
 func (r *run) finish(in *inst, p *child) {

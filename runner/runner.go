@@ -40,6 +40,13 @@ type Options struct {
 	Journal Journal
 	// ExtraEnv is added to every process's environment (the stack id).
 	ExtraEnv []string
+	// HealthInterval is how often a ready process is checked again
+	// (0: 10 s; negative: never); HealthFailures failures in a row (0: 3)
+	// make it unhealthy.
+	HealthInterval time.Duration
+	HealthFailures int
+	// Control brings requests from the control channel (stop, restart).
+	Control <-chan ControlRequest
 	// Notices are hiverun lines to show before anything starts (what was
 	// reclaimed, repaired state files).
 	Notices []string
@@ -64,13 +71,18 @@ const (
 	evFailed  // could not start, exited or timed out before ready
 	evSkipped // a dependency failed
 	evExited  // ended after it was ready
+	evNote    // a line to say, at level
+	evRestarted
+	evUserStopped // stopped on request: not a failure
+	evResumed     // restarted after a stop on request
 )
 
 type event struct {
-	in   *inst
-	kind eventKind
-	msg  string
-	code int
+	in    *inst
+	kind  eventKind
+	msg   string
+	code  int
+	level string
 }
 
 // run is one supervision of a plan.
@@ -118,6 +130,12 @@ func Run(ctx context.Context, plan *procfile.Plan, opts Options) error {
 	if opts.Journal == nil {
 		opts.Journal = nopJournal{}
 	}
+	if opts.HealthInterval == 0 {
+		opts.HealthInterval = 10 * time.Second
+	}
+	if opts.HealthFailures <= 0 {
+		opts.HealthFailures = 3
+	}
 	width := 0
 	for _, in := range plan.Instances {
 		width = max(width, len(in.Display))
@@ -160,6 +178,8 @@ func (r *run) build() {
 			tail:    &tail{max: max(r.opts.TailLines, 10)},
 			settled: make(chan struct{}),
 			done:    make(chan struct{}),
+			ctl:     make(chan ctlReq, 1),
+			gate:    make(chan struct{}),
 		}
 		r.insts = append(r.insts, in)
 		byProc[spec.Proc.Name] = append(byProc[spec.Proc.Name], in)
@@ -259,6 +279,8 @@ func (r *run) loop(ctx context.Context) error {
 			}
 			r.batching = false
 			r.flushInfo()
+		case req := <-r.opts.Control:
+			r.control(req)
 		case sig := <-r.opts.Signals:
 			r.interrupt(fmt.Sprintf("received %v", sig))
 		case <-ctxDone:
@@ -363,6 +385,23 @@ func (r *run) handle(ev event) {
 			return
 		}
 		r.maybeSummary()
+	case evNote:
+		level := ev.level
+		if level == "" {
+			level = "INFO"
+		}
+		r.sayAt(level, "%s", ev.msg)
+	case evRestarted:
+		if ev.msg != "" {
+			r.say("%s restarted (pid %d): %s", in.spec.Display, ev.code, ev.msg)
+		} else {
+			r.say("%s restarted (pid %d)", in.spec.Display, ev.code)
+		}
+	case evResumed:
+		r.active++
+	case evUserStopped:
+		r.active--
+		r.say("%s stopped on request", in.spec.Display)
 	case evExited:
 		r.active--
 		if stopping {

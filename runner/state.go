@@ -16,9 +16,10 @@ const (
 	StateSkipped  // a dependency failed
 	StateStopping // stop signal sent
 	StateStopped
+	StateUnhealthy // ready once, now failing its health checks
 )
 
-var stateNames = [...]string{"waiting", "starting", "checking", "ready", "exited", "failed", "skipped", "stopping", "stopped"}
+var stateNames = [...]string{"waiting", "starting", "checking", "ready", "exited", "failed", "skipped", "stopping", "stopped", "unhealthy"}
 
 func (s State) String() string {
 	if int(s) < len(stateNames) {

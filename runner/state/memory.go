@@ -71,7 +71,7 @@ type Instance struct {
 // alive (as opposed to one that ended or never started).
 func (in *Instance) Running() bool {
 	switch in.State {
-	case "starting", "checking", "ready", "stopping":
+	case "starting", "checking", "ready", "unhealthy", "stopping":
 		return in.PID > 0
 	}
 	return false

@@ -190,6 +190,9 @@ func (s *Store) Record(r runner.Record) {
 		// processes findable by the stack id in their environment.
 		s.update(r.Instance.Name, func(in *Instance) {
 			t := r.At
+			if in.StartedAt != nil {
+				in.Restarts++
+			}
 			in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, 0, "starting", &t
 			in.ReadyAt, in.ExitCode, in.Health = nil, nil, nil
 		})
@@ -214,7 +217,15 @@ func (s *Store) Record(r runner.Record) {
 			}
 		})
 	case runner.RecHealth:
-		s.update(name, func(in *Instance) { in.Health = &Health{OK: r.OK, Message: r.Msg, At: r.At} })
+		s.update(name, func(in *Instance) {
+			in.Health = &Health{OK: r.OK, Message: r.Msg, At: r.At}
+			switch {
+			case !r.OK && in.State == "ready":
+				in.State = "unhealthy"
+			case r.OK && in.State == "unhealthy":
+				in.State = "ready"
+			}
+		})
 	case runner.RecFailed, runner.RecSkipped:
 		s.update(name, func(in *Instance) {
 			if r.Kind == runner.RecSkipped {
