@@ -29,6 +29,9 @@ type globals struct {
 	tty         bool
 	force       bool
 	noReclaim   bool
+
+	healthInterval string
+	healthFailures int
 }
 
 func newRootCmd() *cobra.Command {
@@ -73,6 +76,8 @@ plus what they depend on, in the foreground.`,
 	f.BoolVar(&g.tty, "tty", false, "run every process on its own pseudo-terminal")
 	f.BoolVar(&g.force, "force", false, "stop a process of yours that holds an owned port, even though hiverun did not start it")
 	f.BoolVar(&g.noReclaim, "no-reclaim", false, "refuse (exit 3) instead of taking over from a live earlier hiverun")
+	f.StringVar(&g.healthInterval, "health-interval", "10s", "how often ready processes are checked again")
+	f.IntVar(&g.healthFailures, "health-failures", 3, "failed checks in a row that make a process unhealthy")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
 
 	start := &cobra.Command{
@@ -84,7 +89,7 @@ A second Ctrl-C kills at once.`,
 		Args: cobra.ArbitraryArgs,
 		RunE: func(cmd *cobra.Command, args []string) error { return startCmd(cmd, g, args) },
 	}
-	root.AddCommand(start, newCheckCmd(g), newEnvCmd(g), newRunCmd(g), newStatusCmd(g), newStopCmd(g), newHistoryCmd(g), newVersionCmd())
+	root.AddCommand(start, newCheckCmd(g), newEnvCmd(g), newRunCmd(g), newStatusCmd(g), newStopCmd(g), newRestartCmd(g), newHistoryCmd(g), newVersionCmd())
 	return root
 }
 

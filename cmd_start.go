@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
@@ -94,6 +95,20 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 	defer store.Close()
 	store.Logf("INFO", "supervisor pid %d started for %s", os.Getpid(), plan.Procfile.File)
 
+	var control <-chan runner.ControlRequest
+	if ctl, err := dir.ListenControl(); err != nil {
+		// The stack runs without it; restart and stop of single
+		// processes from another terminal are then unavailable.
+		notices = append(notices, "warning: no control channel: "+err.Error())
+	} else {
+		defer ctl.Close()
+		control = ctl.Requests()
+	}
+	healthEvery, err := procfile.ParseDuration(g.healthInterval)
+	if err != nil || healthEvery == 0 {
+		return &usageError{msg: fmt.Sprintf("--health-interval %s: expected a duration like 10s", g.healthInterval)}
+	}
+
 	reaper, _ := proc.NewReaper() // nil where orphans cannot be adopted
 	if reaper != nil {
 		defer reaper.Close()
@@ -116,6 +131,10 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 		ExtraEnv:   store.Env(),
 		Expected:   state.Expected(mem),
 		Notices:    notices,
+		Control:    control,
+
+		HealthInterval: healthEvery,
+		HealthFailures: g.healthFailures,
 	})
 }
 

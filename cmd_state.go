@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -122,7 +123,7 @@ func buildStatus(g *globals) (*statusReport, error) {
 		seen[in.Name] = true
 		row := statusRow{Name: in.Name, Process: in.Process, State: in.State, PID: in.PID, Port: in.Port,
 			Optional: in.Optional, Oneshot: in.Oneshot, Health: in.Health, Restarts: in.Restarts}
-		alive := in.PID > 0 && proc.Ours(in.PID, in.CreateTime)
+		alive := in.Ours()
 		switch {
 		case in.Running() && !alive:
 			row.State = "gone"
@@ -237,7 +238,7 @@ the processes it left behind directly, those it can prove are its own.`,
 					return err
 				}
 				if len(args) > 0 {
-					return &usageError{msg: "stopping single processes of a running stack needs its control channel, which this version does not have yet; `hiverun stop` stops the whole stack"}
+					return askSupervisor(cmd, dir, "stop", args, false)
 				}
 				if mem.Supervisor == nil {
 					return &state.Refused{Msg: "a hiverun holds this folder but memory.json does not name it; not signalling an unknown process"}
@@ -402,4 +403,48 @@ func printHistory(out io.Writer, rep historyReport) {
 		fmt.Fprint(out, ")")
 	}
 	fmt.Fprintln(out)
+}
+
+// askSupervisor sends a request over the control channel and prints the
+// answer; an error answer is exit 1.
+func askSupervisor(cmd *cobra.Command, dir *state.Dir, op string, names []string, deps bool) error {
+	r, err := dir.Ask(op, names, deps)
+	if err != nil {
+		return err
+	}
+	if !r.OK {
+		return errors.New(r.Error)
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), r.Message)
+	return nil
+}
+
+func newRestartCmd(g *globals) *cobra.Command {
+	var deps bool
+	cmd := &cobra.Command{
+		Use:   "restart PROCESS...",
+		Short: "Restart processes of the running stack",
+		Long: `Restart the named processes (web, or one instance: web.2) of the stack running
+in this folder: each is stopped with its stop signal and started again, and
+the command returns once it is ready again. What depends on them is left
+alone unless --deps is given.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return &usageError{msg: "restart needs process names"}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, err := g.openState()
+			if err != nil {
+				return err
+			}
+			if dir == nil {
+				return state.ErrNoSupervisor
+			}
+			return askSupervisor(cmd, dir, "restart", args, deps)
+		},
+	}
+	cmd.Flags().BoolVar(&deps, "deps", false, "also restart what depends on them")
+	return cmd
 }

@@ -191,8 +191,11 @@ func (r *run) supervise(in *inst) {
 		return
 	}
 
-	if !in.spec.Proc.Oneshot && in.ok {
+	if in.ok {
+		// A finished oneshot stays ready for whoever restarts later.
 		in.setGate(true)
+	}
+	if !in.spec.Proc.Oneshot && in.ok {
 		p = r.serve(in, p)
 	}
 	<-r.stopped

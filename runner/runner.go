@@ -480,8 +480,10 @@ func (r *run) maybeSummary() {
 	}
 	r.summarised = true
 	r.out.setLive("")
-	r.say("%s", r.summary())
+	// Recorded first: whoever reads the ready line and asks `status`
+	// finds memory.json already saying so.
 	r.recordBoot("ready")
+	r.say("%s", r.summary())
 	if r.opts.OnReady != nil {
 		r.opts.OnReady(r.opts.Now().Sub(r.boot))
 	}

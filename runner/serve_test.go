@@ -4,10 +4,8 @@ package runner
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -120,12 +118,6 @@ func TestControlRestartAndStop(t *testing.T) {
 // unhealthy after 3 failed checks, healthy again when it answers, and
 // with restart=always it is restarted.
 func TestHealthMonitoring(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
 	flag := filepath.Join(t.TempDir(), "down")
 	h := newHarness(t, fmt.Sprintf("# hiverun: health=\"exec:test ! -e %s\" restart=always\napi: sh -c 'echo \"api pid $$\"; exec sleep 30'\n", flag))
 	res := h.start(t.Context(), func(o *Options) { o.HealthInterval = 30 * time.Millisecond })
@@ -141,5 +133,4 @@ func TestHealthMonitoring(t *testing.T) {
 	if err := <-res; err != nil {
 		t.Fatal(err)
 	}
-	_ = strconv.Itoa(port)
 }

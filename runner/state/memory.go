@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/hiverun/hiverun/runner/proc"
 )
 
 // Version is the memory.json schema version this build writes and reads.
@@ -75,6 +77,20 @@ func (in *Instance) Running() bool {
 		return in.PID > 0
 	}
 	return false
+}
+
+// Ours tells whether the recorded process still runs and is provably the
+// one recorded: by its create time, or, where its supervisor had not yet
+// looked that up, by having been created no later than its recorded
+// start.
+func (in *Instance) Ours() bool {
+	if in.PID <= 0 {
+		return false
+	}
+	if in.CreateTime != 0 {
+		return proc.Ours(in.PID, in.CreateTime)
+	}
+	return in.StartedAt != nil && proc.CreatedBefore(in.PID, *in.StartedAt, 10*time.Second)
 }
 
 // Startup is one boot of the stack.

@@ -22,9 +22,20 @@ type Pidfile struct {
 
 func pidRel(name string) string { return filepath.Join("pids", name+".pid") }
 
-// WritePid records a running instance's pid.
+// WritePid records a running instance's pid. It writes in place (one
+// small write, never through a symlink): a reader that catches it half
+// written ignores it, and 100 pidfiles cost no 100 renames.
 func (d *Dir) WritePid(name string, pid int) error {
-	return d.WriteFile(pidRel(name), []byte(strconv.Itoa(pid)+"\n"), false)
+	p := filepath.Join(d.Path, pidRel(name))
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|oNoFollow, 0o600)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	_, err = f.WriteString(strconv.Itoa(pid) + "\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // RemovePid forgets an instance's pidfile.

@@ -150,12 +150,11 @@ func StopLeftovers(ctx context.Context, d *Dir, mem *Memory, names []string, pla
 			continue
 		}
 		lo := leftover{name: in.Name, pid: in.PID, pgid: in.PGID, ct: in.CreateTime}
-		ours := proc.Ours(in.PID, in.CreateTime)
-		if in.CreateTime == 0 && in.StartedAt != nil && proc.CreatedBefore(in.PID, *in.StartedAt, 10*time.Second) {
-			// Its supervisor died before looking up its create time:
-			// the moment it recorded the start proves it instead.
+		ours := in.Ours()
+		if ours && lo.ct == 0 {
+			// Its supervisor died before looking up its create time;
+			// the moment it recorded the start proved it instead.
 			lo.ct, _ = proc.CreateTime(in.PID)
-			ours = true
 		}
 		if ours || groupOutlived(in.PGID) {
 			found = append(found, lo)

@@ -28,7 +28,8 @@ type Store struct {
 	startup *Startup
 	closed  bool
 
-	written map[string]int // pidfiles on disk, owned by the writer
+	flushMu sync.Mutex     // one flush at a time: the writer's, a boot's, Close's
+	written map[string]int // pidfiles on disk, guarded by flushMu
 
 	kick chan struct{}
 	quit chan struct{} // cuts the gathering delay short on Close
@@ -106,6 +107,8 @@ func (s *Store) writer() {
 }
 
 func (s *Store) flush() {
+	s.flushMu.Lock()
+	defer s.flushMu.Unlock()
 	// Create times are looked up here, off the path of starting. A
 	// process created after its start was recorded is not the one
 	// started (its pid was reused): it gets no create time, and so is
@@ -283,7 +286,14 @@ func (s *Store) boot(r runner.Record) {
 	} else if b.Result != "interrupted" {
 		t.Failed++
 	}
+	// At once, not after the gathering delay: the stack is now ready
+	// and memory.json must say so before anyone is told. (Pidfiles follow
+	// with the writer: reclaim does not need them to find anything.)
+	err := s.dir.SaveMemory(s.mem)
 	s.mu.Unlock()
+	if err != nil {
+		s.log.Write(s.now(), "ERROR", "could not write memory.json: "+err.Error())
+	}
 	s.changed()
 }
 

@@ -1,0 +1,135 @@
+package state
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/hiverun/hiverun/runner"
+)
+
+const controlName = "control.sock"
+
+// controlRequest is the wire form of a request: one JSON object per
+// connection, answered by one JSON object.
+type controlRequest struct {
+	Op    string   `json:"op"`
+	Names []string `json:"names"`
+	Deps  bool     `json:"deps"`
+}
+
+// Control is the live supervisor's end of the control channel: a unix
+// socket in the state folder, 0600, that also checks who connects.
+type Control struct {
+	l    net.Listener
+	reqs chan runner.ControlRequest
+	done chan struct{}
+}
+
+// ListenControl opens the control socket. Requests arrive on Requests.
+func (d *Dir) ListenControl() (*Control, error) {
+	p := filepath.Join(d.Path, controlName)
+	if fi, err := os.Lstat(p); err == nil {
+		// A socket (or a symlink) left by a killed supervisor: remove
+		// the entry itself. Anything else is not ours to remove.
+		if fi.Mode()&(os.ModeSocket|os.ModeSymlink) == 0 {
+			return nil, &Error{Path: p, Msg: "exists and is not a socket; remove it"}
+		}
+		if err := os.Remove(p); err != nil {
+			return nil, err
+		}
+	}
+	l, err := net.Listen("unix", p)
+	if err != nil {
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	if err := os.Chmod(p, 0o600); err != nil {
+		l.Close()
+		return nil, err
+	}
+	c := &Control{l: l, reqs: make(chan runner.ControlRequest), done: make(chan struct{})}
+	go c.serve()
+	return c, nil
+}
+
+// Requests delivers the requests to the runner.
+func (c *Control) Requests() <-chan runner.ControlRequest { return c.reqs }
+
+// Close stops serving and removes the socket.
+func (c *Control) Close() {
+	close(c.done)
+	c.l.Close()
+}
+
+func (c *Control) serve() {
+	for {
+		conn, err := c.l.Accept()
+		if err != nil {
+			return
+		}
+		go c.handle(conn)
+	}
+}
+
+func reply(conn net.Conn, r runner.ControlReply) {
+	_ = json.NewEncoder(conn).Encode(r)
+}
+
+func (c *Control) handle(conn net.Conn) {
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	if err := checkPeer(conn); err != nil {
+		reply(conn, runner.ControlReply{Error: "refused: " + err.Error()})
+		return
+	}
+	var req controlRequest
+	dec := json.NewDecoder(bufio.NewReader(io.LimitReader(conn, 64<<10)))
+	if err := dec.Decode(&req); err != nil {
+		reply(conn, runner.ControlReply{Error: "malformed request: " + err.Error()})
+		return
+	}
+	if req.Op == "ping" {
+		reply(conn, runner.ControlReply{OK: true, Message: "pong"})
+		return
+	}
+	_ = conn.SetDeadline(time.Time{})
+	ch := make(chan runner.ControlReply, 1)
+	select {
+	case c.reqs <- runner.ControlRequest{Op: req.Op, Names: req.Names, Deps: req.Deps, Reply: ch}:
+	case <-c.done:
+		reply(conn, runner.ControlReply{Error: "the supervisor is stopping"})
+		return
+	}
+	select {
+	case r := <-ch:
+		reply(conn, r)
+	case <-c.done:
+		reply(conn, runner.ControlReply{Error: "the supervisor stopped"})
+	}
+}
+
+// ErrNoSupervisor is a control request with nobody to answer it.
+var ErrNoSupervisor = errors.New("no supervisor is running this stack")
+
+// Ask sends one request to the live supervisor and returns its answer.
+func (d *Dir) Ask(op string, names []string, deps bool) (runner.ControlReply, error) {
+	conn, err := net.DialTimeout("unix", filepath.Join(d.Path, controlName), 2*time.Second)
+	if err != nil {
+		return runner.ControlReply{}, ErrNoSupervisor
+	}
+	defer conn.Close()
+	if err := json.NewEncoder(conn).Encode(controlRequest{Op: op, Names: names, Deps: deps}); err != nil {
+		return runner.ControlReply{}, err
+	}
+	var r runner.ControlReply
+	if err := json.NewDecoder(conn).Decode(&r); err != nil {
+		return r, fmt.Errorf("control: no answer: %w", err)
+	}
+	return r, nil
+}
