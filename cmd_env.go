@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -9,10 +10,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner"
 	"github.com/hiverun/hiverun/runner/proc"
 )
 
@@ -65,15 +70,23 @@ func quoteEnv(v string) string {
 }
 
 func newRunCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:   "run -- COMMAND [ARG...]",
-		Short: "Run a command with the stack's environment (like foreman run)",
+	var with []string
+	cmd := &cobra.Command{
+		Use:   "run [--with PROCESS,...] -- COMMAND [ARG...]",
+		Short: "Run a command with the stack's environment; with --with, boot those processes first",
 		Long: `Run COMMAND with the environment the stack's processes get from the
 inherited environment and the env files, and exit with its status. A single
-argument is run by the shell when it needs one ("echo $PORT").`,
+argument is run by the shell when it needs one ("echo $PORT").
+
+With --with, the named processes and what they depend on are booted first;
+COMMAND runs once they are ready, with each one's port as NAME_PORT
+(BACKEND_PORT); then the stack is stopped and hiverun exits with COMMAND's
+status. Ctrl-C goes to COMMAND first. If the stack fails to boot, COMMAND
+does not run and hiverun exits 1.`,
 		Example: `  hiverun run -- env
   hiverun run -e .env.test -- go test ./...
-  hiverun run 'echo $DATABASE_URL'`,
+  hiverun run 'echo $DATABASE_URL'
+  hiverun run --with backend -- go test ./e2e/...`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return &usageError{msg: "run needs a command: hiverun run -- COMMAND"}
@@ -81,6 +94,9 @@ argument is run by the shell when it needs one ("echo $PORT").`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(with) > 0 {
+				return runWith(cmd.Context(), g, with, args)
+			}
 			root := g.root
 			if root == "" {
 				root = filepath.Dir(g.procfilePath())
@@ -93,15 +109,35 @@ argument is run by the shell when it needs one ("echo $PORT").`,
 			if err != nil {
 				return err
 			}
-			return runCommand(env, root, args)
+			c, err := startCommand(env.List(), env.Values["PATH"], root, args)
+			if err != nil {
+				return err
+			}
+			// The command shares our terminal: Ctrl-C reaches it
+			// directly. We keep running to pass on its status, and
+			// forward what the terminal did not send it (TERM, HUP).
+			sigs := make(chan os.Signal, 4)
+			signal.Notify(sigs, proc.StopSignals...)
+			defer signal.Stop(sigs)
+			done := make(chan error, 1)
+			go func() { done <- c.Wait() }()
+			for {
+				select {
+				case s := <-sigs:
+					_ = c.Process.Signal(s)
+				case err := <-done:
+					return commandStatus(err)
+				}
+			}
 		},
 	}
+	cmd.Flags().StringSliceVar(&with, "with", nil, "boot these processes (and what they depend on) first, stop them after")
+	return cmd
 }
 
-// runCommand runs args with env in dir and returns its exit status as a
-// *codeError.
-func runCommand(penv *procfile.Env, dir string, args []string) error {
-	env := penv.List()
+// startCommand starts args (one argument: through the shell when it needs
+// one) with env, in dir, on hiverun's own terminal.
+func startCommand(env []string, pathEnv, dir string, args []string) (*exec.Cmd, error) {
 	var argv []string
 	if len(args) == 1 {
 		ex := procfile.PlanExec(args[0])
@@ -114,36 +150,121 @@ func runCommand(penv *procfile.Env, dir string, args []string) error {
 	} else {
 		argv = args
 	}
-	path := proc.LookPath(argv[0], penv.Values["PATH"], dir)
+	path := proc.LookPath(argv[0], pathEnv, dir)
 	if path == "" {
-		return &usageError{msg: fmt.Sprintf("run: %s: command not found", argv[0])}
+		return nil, &usageError{msg: fmt.Sprintf("run: %s: command not found", argv[0])}
 	}
-	c := &exec.Cmd{Path: path, Args: argv, Env: env, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
-	// The command shares our terminal: Ctrl-C reaches it directly. We keep
-	// running to pass on its status, and forward what the terminal did not
-	// send it (TERM, HUP from a parent).
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, proc.StopSignals...)
-	defer signal.Stop(sigs)
+	c := &exec.Cmd{Path: path, Args: argv, Env: env, Dir: dir, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	if err := c.Start(); err != nil {
-		return fmt.Errorf("run: %v", err)
+		return nil, fmt.Errorf("run: %v", err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- c.Wait() }()
-	for {
-		select {
-		case s := <-sigs:
-			_ = c.Process.Signal(s)
-		case err := <-done:
-			var ee *exec.ExitError
-			if errors.As(err, &ee) {
-				code := ee.ExitCode()
-				if code < 0 {
-					code = 128 + proc.SignalNumber(ee)
-				}
-				return &codeError{code: code}
-			}
-			return err
+	return c, nil
+}
+
+// commandStatus turns a command's end into hiverun's exit: its code, or
+// 128+signal.
+func commandStatus(err error) error {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code := ee.ExitCode()
+		if code < 0 {
+			code = 128 + proc.SignalNumber(ee)
 		}
+		return &codeError{code: code}
+	}
+	return err
+}
+
+// runWith boots the named processes, runs the command once they are
+// ready, then stops them and exits with the command's status.
+func runWith(ctx context.Context, g *globals, with, args []string) error {
+	osSigs := make(chan os.Signal, 4)
+	signal.Notify(osSigs, proc.StopSignals...)
+	defer signal.Stop(osSigs)
+	var names []string
+	for _, w := range with {
+		for _, n := range strings.Split(w, ",") {
+			if n = strings.TrimSpace(n); n != "" {
+				names = append(names, n)
+			}
+		}
+	}
+	plan, err := g.plan(names)
+	if err != nil {
+		return err
+	}
+	env := plan.Env.List()
+	for _, p := range plan.Selected {
+		ins := plan.InstancesOf(p.Name)
+		if len(ins) == 0 {
+			continue
+		}
+		key := strings.ToUpper(strings.ReplaceAll(p.Name, "-", "_")) + "_PORT"
+		env = append(env, fmt.Sprintf("%s=%d", key, ins[0].Port))
+	}
+
+	ctx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	cancel := func() { stop(errors.New("the command has finished")) }
+	stackSigs := make(chan os.Signal, 4)
+	var (
+		mu      sync.Mutex
+		running *exec.Cmd
+		status  = make(chan error, 1)
+	)
+	// Signals go to the command while it runs, else to the stack.
+	go func() {
+		for s := range osSigs {
+			mu.Lock()
+			c := running
+			mu.Unlock()
+			if c != nil {
+				_ = c.Process.Signal(s)
+				continue
+			}
+			select {
+			case stackSigs <- s:
+			default:
+			}
+		}
+	}()
+	onReady := func(time.Duration) {
+		c, err := startCommand(env, plan.Env.Values["PATH"], plan.Root, args)
+		if err != nil {
+			status <- err
+			cancel()
+			return
+		}
+		mu.Lock()
+		running = c
+		mu.Unlock()
+		go func() {
+			err := c.Wait()
+			mu.Lock()
+			running = nil
+			mu.Unlock()
+			status <- commandStatus(err)
+			cancel()
+		}()
+	}
+	stackErr := supervise(ctx, g, plan, names, stackSigs, func(o *runner.Options) { o.OnReady = onReady })
+	mu.Lock()
+	c := running
+	mu.Unlock()
+	if c != nil {
+		// The stack ended under the command (a required process died):
+		// the command cannot be trusted to finish; end it.
+		_ = c.Process.Signal(syscall.SIGTERM)
+		<-status
+		if stackErr == nil {
+			stackErr = &runner.ExitError{Code: exitFailed, Msg: "the stack ended before the command"}
+		}
+		return stackErr
+	}
+	select {
+	case err := <-status:
+		return err
+	default:
+		return stackErr
 	}
 }

@@ -62,6 +62,13 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	return supervise(cmd.Context(), g, plan, args, sigs, nil)
+}
+
+// supervise runs plan in the foreground with everything around it: state
+// folder, reclaim, memory, control channel, reaper. more adjusts the
+// runner's options (run --with hooks in there).
+func supervise(ctx context.Context, g *globals, plan *procfile.Plan, args []string, sigs chan os.Signal, more func(*runner.Options)) error {
 	warn(os.Stderr, plan.Procfile)
 
 	dir, err := state.Open(plan.Root, true)
@@ -76,7 +83,7 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 	var notices []string
 	say := func(format string, a ...any) { notices = append(notices, fmt.Sprintf(format, a...)) }
 
-	mem, reclaimed, err := reclaim(cmd.Context(), sigs, dir, state.ReclaimOptions{
+	mem, reclaimed, err := reclaim(ctx, sigs, dir, state.ReclaimOptions{
 		Plan: plan, NoReclaim: g.noReclaim, Force: g.force, Say: say, Log: log,
 	})
 	if err != nil {
@@ -119,7 +126,7 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 	if w, _, err := term.GetSize(int(stdout.Fd())); err == nil && w > 20 {
 		width = w
 	}
-	return runner.Run(cmd.Context(), plan, runner.Options{
+	opts := runner.Options{
 		Stdout:     stdout,
 		Color:      g.useColor(stdout),
 		Timestamps: !g.noTimestamp,
@@ -135,7 +142,11 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 
 		HealthInterval: healthEvery,
 		HealthFailures: g.healthFailures,
-	})
+	}
+	if more != nil {
+		more(&opts)
+	}
+	return runner.Run(ctx, plan, opts)
 }
 
 // reclaim runs state.Reclaim, giving up (exit 1) if the user interrupts

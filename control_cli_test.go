@@ -4,6 +4,7 @@ package main_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hiverun/hiverun/bench"
 )
 
 // TestRestartAndStopFromAnotherTerminal: `hiverun restart NAME` on a
@@ -119,5 +122,32 @@ func TestControlSocketFaults(t *testing.T) {
 	}
 	if !strings.Contains(s.Output(), "a started") || strings.Contains(s.Output(), "a stopped on request") {
 		t.Fatalf("output:\n%s", s.Output())
+	}
+}
+
+// TestRunWith: boot what the command needs, run it with NAME_PORT, stop
+// the stack, exit with its status; a stack that fails to boot runs
+// nothing and exits 1.
+func TestRunWith(t *testing.T) {
+	port := portBase(t, 3)
+	dir := project(t, map[string]string{"Procfile": fmt.Sprintf("# hiverun: oneshot\nmigrate: echo migrated\n# hiverun: port=%d depends=migrate\nbackend: python3 -m http.server %d --bind 127.0.0.1\nother: sleep 300\n", port, port)})
+	r := hiverun(t, dir, []string{"BENCH_ID=runwith"}, "--no-color", "run", "--with", "backend", "--",
+		"sh", "-c", `test "$BACKEND_PORT" = "`+fmt.Sprint(port)+`" && python3 -c "import urllib.request,os; urllib.request.urlopen('http://127.0.0.1:'+os.environ['BACKEND_PORT']+'/')" && exit 7`)
+	if r.code != 7 {
+		t.Fatalf("exit %d, want 7\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "other") {
+		t.Errorf("started a process not asked for:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stdout, "stopping: the command has finished") {
+		t.Errorf("output:\n%s", r.stdout)
+	}
+	if left := bench.Living("runwith"); len(left) > 0 {
+		t.Fatalf("left running: %v", left)
+	}
+	broken := project(t, map[string]string{"Procfile": "# hiverun: oneshot\nmigrate: exit 1\n# hiverun: depends=migrate\nbackend: sleep 300\n"})
+	r = hiverun(t, broken, nil, "run", "--with", "backend", "--", "sh", "-c", "echo RAN; exit 0")
+	if r.code != 1 || strings.Contains(r.stdout, "RAN") {
+		t.Fatalf("broken stack: exit %d\n%s", r.code, r.stdout)
 	}
 }

@@ -285,7 +285,11 @@ func (r *run) loop(ctx context.Context) error {
 			r.interrupt(fmt.Sprintf("received %v", sig))
 		case <-ctxDone:
 			ctxDone = nil
-			r.interrupt("cancelled")
+			why := "cancelled"
+			if c := context.Cause(ctx); c != nil && c != context.Canceled {
+				why = c.Error()
+			}
+			r.interrupt(why)
 		case <-tick:
 			if r.unsettled > 0 && !r.isStopping() {
 				r.out.setLive(r.liveLine())
