@@ -81,6 +81,8 @@ func TestControlRestartAndStop(t *testing.T) {
 			t.Fatalf("%q %d times, want %d:\n%s", s, c, n, h.out)
 		}
 	}
+	count("a pid", 1)
+	count("b pid", 1)
 	if r := ask("restart", false, "a"); !r.OK {
 		t.Fatalf("restart: %+v", r)
 	}
@@ -90,6 +92,7 @@ func TestControlRestartAndStop(t *testing.T) {
 		t.Fatalf("restart --deps: %+v", r)
 	}
 	count("b pid", 2)
+	count("a pid", 3)
 	if r := ask("stop", false, "b"); !r.OK {
 		t.Fatalf("stop: %+v", r)
 	}
