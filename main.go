@@ -40,7 +40,7 @@ func main() {
 // every error maps to one exit code here.
 func run(args []string) int {
 	root := newRootCmd()
-	root.SetArgs(args)
+	root.SetArgs(followFlag(args))
 	err := root.ExecuteContext(context.Background())
 	if err == nil {
 		return exitOK
@@ -73,4 +73,23 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())
 		return exitFailed
 	}
+}
+
+// followFlag reads `hiverun logs -f` as --follow, the way tail and docker
+// compose mean it; everywhere else -f stays --procfile.
+func followFlag(args []string) []string {
+	isLogs := false
+	out := make([]string, 0, len(args))
+	for _, a := range args {
+		switch {
+		case a == "--":
+			isLogs = false
+		case a == "logs" && !isLogs:
+			isLogs = true
+		case isLogs && a == "-f":
+			a = "--follow"
+		}
+		out = append(out, a)
+	}
+	return out
 }

@@ -331,7 +331,8 @@ func TestSecretsStayOut(t *testing.T) {
 
 func TestHelp(t *testing.T) {
 	dir := t.TempDir()
-	for _, args := range [][]string{{"--help"}, {"start", "--help"}, {"check", "--help"}, {"run", "--help"}, {"env", "--help"}, {"version", "--help"}} {
+	for _, args := range [][]string{{"--help"}, {"start", "--help"}, {"check", "--help"}, {"run", "--help"}, {"env", "--help"}, {"version", "--help"},
+		{"status", "--help"}, {"stop", "--help"}, {"history", "--help"}, {"restart", "--help"}, {"up", "--help"}, {"logs", "--help"}} {
 		r := hiverun(t, dir, nil, args...)
 		if r.code != 0 || !strings.Contains(r.stdout, "Usage:") {
 			t.Errorf("%v: exit %d\n%s", args, r.code, r.stdout)

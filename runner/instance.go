@@ -28,6 +28,7 @@ type inst struct {
 	ok      bool          // written before settled is closed
 	done    chan struct{} // closed when nothing of it runs any more
 
+	log  *logFile      // its output file in a detached stack, else nil
 	ctl  chan ctlReq   // control requests, taken while it serves or idles
 	gate chan struct{} // closed while ready (see readyGate)
 
@@ -292,7 +293,11 @@ func (r *run) start(in *inst) (*child, error) {
 
 	go func() {
 		pump(p.reader, func(lines [][]byte) {
-			r.out.lines(in.prefix, lines)
+			if in.log != nil {
+				in.log.lines(r.opts.Now(), lines)
+			} else {
+				r.out.lines(in.prefix, lines)
+			}
 			in.tail.add(lines)
 		})
 		p.reader.Close()

@@ -47,6 +47,11 @@ type Options struct {
 	HealthFailures int
 	// Control brings requests from the control channel (stop, restart).
 	Control <-chan ControlRequest
+	// LogDir, when set, sends each process's output to LogDir/NAME.N.log
+	// (stamped lines, rotated past LogMax bytes) instead of Stdout: a
+	// detached stack.
+	LogDir string
+	LogMax int64
 	// Notices are hiverun lines to show before anything starts (what was
 	// reclaimed, repaired state files).
 	Notices []string
@@ -153,6 +158,19 @@ func Run(ctx context.Context, plan *procfile.Plan, opts Options) error {
 		defer f.Close()
 	}
 	r.build()
+	if opts.LogDir != "" {
+		if opts.LogMax == 0 {
+			opts.LogMax = 10 << 20
+		}
+		for _, in := range r.insts {
+			l, err := openLogFile(opts.LogDir, in.spec.Name, opts.LogMax)
+			if err != nil {
+				return err
+			}
+			in.log = l
+			defer l.close()
+		}
+	}
 	for _, n := range opts.Notices {
 		r.out.event(r.self, n)
 	}

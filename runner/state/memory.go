@@ -1,6 +1,8 @@
 package state
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,6 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/proc"
 )
 
@@ -51,22 +54,26 @@ type Health struct {
 
 // Instance is one process instance that hiverun started.
 type Instance struct {
-	Name       string     `json:"name"`    // web.1
-	Process    string     `json:"process"` // web
-	PID        int        `json:"pid"`
-	PGID       int        `json:"pgid"`
-	CreateTime int64      `json:"create_time"`
-	Command    string     `json:"command"`
-	Port       int        `json:"port"`
-	PortOwned  bool       `json:"port_owned"`
-	Optional   bool       `json:"optional"`
-	Oneshot    bool       `json:"oneshot"`
-	State      string     `json:"state"`
-	Health     *Health    `json:"health,omitempty"`
-	Restarts   int        `json:"restarts"`
-	StartedAt  *time.Time `json:"started_at,omitempty"`
-	ReadyAt    *time.Time `json:"ready_at,omitempty"`
-	ExitCode   *int       `json:"exit_code,omitempty"`
+	Name       string  `json:"name"`    // web.1
+	Process    string  `json:"process"` // web
+	PID        int     `json:"pid"`
+	PGID       int     `json:"pgid"`
+	CreateTime int64   `json:"create_time"`
+	Command    string  `json:"command"`
+	Port       int     `json:"port"`
+	PortOwned  bool    `json:"port_owned"`
+	Optional   bool    `json:"optional"`
+	Oneshot    bool    `json:"oneshot"`
+	State      string  `json:"state"`
+	Health     *Health `json:"health,omitempty"`
+	Restarts   int     `json:"restarts"`
+	// Fingerprint sums up what the instance was started with (command,
+	// environment, folder, port, check): an unchanged one is kept by
+	// `up --detach` run again.
+	Fingerprint string     `json:"fingerprint"`
+	StartedAt   *time.Time `json:"started_at,omitempty"`
+	ReadyAt     *time.Time `json:"ready_at,omitempty"`
+	ExitCode    *int       `json:"exit_code,omitempty"`
 }
 
 // Running tells whether the record describes a process that should be
@@ -91,6 +98,21 @@ func (in *Instance) Ours() bool {
 		return proc.Ours(in.PID, in.CreateTime)
 	}
 	return in.StartedAt != nil && proc.CreatedBefore(in.PID, *in.StartedAt, 10*time.Second)
+}
+
+// Fingerprint sums up how an instance is run.
+func Fingerprint(in *procfile.Instance) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%s\x00%v\x00", in.Proc.Command, in.Dir, in.Port, in.Check, in.TTY)
+	for _, k := range procfile.SortedKeys(in.Env.Values) {
+		switch k {
+		case "_", "OLDPWD", "SHLVL":
+			// Set by the shell for each command: not a change.
+			continue
+		}
+		fmt.Fprintf(h, "%s=%s\x00", k, in.Env.Values[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // Startup is one boot of the stack.

@@ -54,6 +54,7 @@ func NewStore(d *Dir, mem *Memory, log *Log, plan *procfile.Plan, selection []st
 		mem.Instances = append(mem.Instances, &Instance{
 			Name: in.Name, Process: in.Proc.Name, Command: in.Proc.Command, Port: in.Port,
 			PortOwned: in.PortOwned, Optional: in.Proc.Optional, Oneshot: in.Proc.Oneshot, State: "waiting",
+			Fingerprint: Fingerprint(in),
 		})
 	}
 	s := &Store{dir: d, log: log, now: now, mem: mem, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}), written: map[string]int{},

@@ -1,0 +1,279 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/proc"
+	"github.com/hiverun/hiverun/runner/state"
+)
+
+// detachedEnv tells a re-executed hiverun that it is the background
+// supervisor of `up --detach`.
+const detachedEnv = "HIVERUN_DETACHED"
+
+func newUpCmd(g *globals) *cobra.Command {
+	var (
+		detach      bool
+		waitTimeout string
+		report      string
+	)
+	cmd := &cobra.Command{
+		Use:   "up --detach [PROCESS...]",
+		Short: "Boot the stack in the background and return once it is ready (for CI)",
+		Long: `Boot the named processes (all when none is named) and what they depend on in
+a background supervisor that outlives this shell and terminal, and return 0
+once every one is ready; or return 1 with the failing process's name and
+last 20 lines, leaving nothing running. Each process's output goes to
+.hiverun/logs/NAME.N.log (see hiverun logs). Run again with nothing changed,
+it returns at once; when the Procfile or environment changed, the stack is
+started anew. Stop it with hiverun stop.`,
+		Example: `  hiverun up --detach
+  hiverun up --detach --report boot.json backend
+  hiverun logs -f backend
+  hiverun stop`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if os.Getenv(detachedEnv) != "" {
+				// We are the background supervisor; our processes must
+				// not think they are too.
+				os.Unsetenv(detachedEnv)
+				return detachedSupervise(cmd.Context(), g, args)
+			}
+			if !detach {
+				return &usageError{msg: "up runs in the background only: hiverun up --detach (or hiverun for the foreground)"}
+			}
+			wait, err := procfile.ParseDuration(waitTimeout)
+			if err != nil || wait == 0 {
+				return &usageError{msg: fmt.Sprintf("--wait-timeout %s: expected a duration like 5m", waitTimeout)}
+			}
+			return upDetached(cmd, g, args, wait, report)
+		},
+	}
+	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run the stack in the background")
+	cmd.Flags().StringVar(&waitTimeout, "wait-timeout", "5m", "give up (and stop the stack) if it is not ready by then")
+	cmd.Flags().StringVar(&report, "report", "", "write the boot as JSON to this file")
+	return cmd
+}
+
+// upDetached starts (or finds) the background supervisor and waits for
+// the boot's outcome in memory.json.
+func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duration, report string) error {
+	plan, err := g.plan(args)
+	if err != nil {
+		return err
+	}
+	warn(os.Stderr, plan.Procfile)
+	out := cmd.OutOrStdout()
+	dir, err := state.Open(plan.Root, true)
+	if err != nil {
+		return err
+	}
+	if held, _ := dir.Held(); held {
+		mem, err := dir.LoadMemory()
+		if err == nil && unchanged(mem, plan) {
+			fmt.Fprintf(out, "hiverun: the stack is already up and unchanged (supervisor pid %d)\n", mem.Supervisor.PID)
+			return writeReport(report, plan, mem, mem.Startups[len(mem.Startups)-1])
+		}
+		fmt.Fprintln(out, "hiverun: the stack changed: starting it anew")
+	}
+
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	devNull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return err
+	}
+	defer devNull.Close()
+	// Its own errors (a refused port, say) land here for us to show.
+	errPath := filepath.Join(dir.Path, "supervisor.err")
+	errFile, err := os.OpenFile(errPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
+	if err != nil {
+		return err
+	}
+	defer errFile.Close()
+	c := exec.Command(self, os.Args[1:]...)
+	c.Env = append(os.Environ(), detachedEnv+"=1")
+	c.Stdin, c.Stdout, c.Stderr = devNull, devNull, errFile
+	// A session of its own: the terminal's hangup does not reach it.
+	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	started := time.Now()
+	if err := c.Start(); err != nil {
+		return fmt.Errorf("start the supervisor: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- c.Wait() }()
+
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, proc.StopSignals...)
+	defer signal.Stop(sigs)
+	deadline := time.After(wait)
+	for {
+		select {
+		case err := <-exited:
+			msg, _ := os.ReadFile(errPath)
+			fmt.Fprint(os.Stderr, string(msg))
+			var ee *exec.ExitError
+			if errors.As(err, &ee) && ee.ExitCode() > 0 {
+				if st := lastStartup(dir, started); st != nil {
+					showFailure(out, dir, plan, st)
+					_ = writeReportFrom(report, dir, plan, st)
+				}
+				return &codeError{code: ee.ExitCode()}
+			}
+			return fmt.Errorf("the supervisor ended before the stack was ready")
+		case <-deadline:
+			fmt.Fprintf(os.Stderr, "hiverun: not ready within --wait-timeout %s: stopping the stack\n", wait)
+			_ = c.Process.Signal(syscall.SIGTERM)
+			<-exited
+			return &codeError{code: exitFailed}
+		case s := <-sigs:
+			fmt.Fprintf(os.Stderr, "hiverun: %v: stopping the stack\n", s)
+			_ = c.Process.Signal(syscall.SIGTERM)
+			<-exited
+			return &codeError{code: exitFailed}
+		case <-time.After(10 * time.Millisecond):
+		}
+		st := lastStartup(dir, started)
+		if st == nil || st.Result == "" {
+			continue
+		}
+		if st.Result != "ready" {
+			// The supervisor stops what it started and exits: wait for it.
+			<-exited
+			showFailure(out, dir, plan, st)
+			_ = writeReportFrom(report, dir, plan, st)
+			return &codeError{code: exitFailed}
+		}
+		mem, _ := dir.LoadMemory()
+		printUp(out, mem, st)
+		// It is on its own now; ours is only the handle.
+		_ = c.Process.Release()
+		return writeReport(report, plan, mem, st)
+	}
+}
+
+// unchanged tells whether the live stack runs plan as it is now, ready.
+func unchanged(mem *state.Memory, plan *procfile.Plan) bool {
+	if mem.Supervisor == nil || !proc.Ours(mem.Supervisor.PID, mem.Supervisor.CreateTime) || len(mem.Startups) == 0 {
+		return false
+	}
+	if len(mem.Instances) != len(plan.Instances) {
+		return false
+	}
+	for _, in := range plan.Instances {
+		rec := mem.Lookup(in.Name)
+		if rec == nil || rec.Fingerprint != state.Fingerprint(in) {
+			return false
+		}
+		up := rec.State == "ready" && rec.Ours() || rec.Oneshot && rec.State == "exited"
+		if !up && !rec.Optional {
+			return false
+		}
+	}
+	return true
+}
+
+// lastStartup is the startup recorded after t, if any.
+func lastStartup(dir *state.Dir, t time.Time) *state.Startup {
+	mem, err := dir.LoadMemory()
+	if err != nil || len(mem.Startups) == 0 {
+		return nil
+	}
+	if st := mem.Startups[len(mem.Startups)-1]; st.At.After(t) {
+		return st
+	}
+	return nil
+}
+
+func printUp(out io.Writer, mem *state.Memory, st *state.Startup) {
+	var parts []string
+	for _, n := range st.CriticalPath {
+		parts = append(parts, fmt.Sprintf("%s %.2fs", n, float64(st.ReadyMS[n])/1000))
+	}
+	fmt.Fprintf(out, "hiverun: ready in %.2fs — %s (supervisor pid %d; hiverun logs, hiverun status, hiverun stop)\n",
+		float64(st.BootMS)/1000, strings.Join(parts, " → "), mem.Supervisor.PID)
+}
+
+// failedName is the process a failed startup names ("failed: api failed").
+func failedName(st *state.Startup) string {
+	s := strings.TrimPrefix(st.Result, "failed: ")
+	name, _, _ := strings.Cut(s, " ")
+	return name
+}
+
+func showFailure(out io.Writer, dir *state.Dir, plan *procfile.Plan, st *state.Startup) {
+	name := failedName(st)
+	fmt.Fprintf(out, "hiverun: the stack did not come up: %s\n", strings.TrimPrefix(st.Result, "failed: "))
+	for _, in := range plan.Instances {
+		if in.Display != name && in.Name != name {
+			continue
+		}
+		lines := lastLines(filepath.Join(dir.Path, "logs", in.Name+".log"), 20)
+		fmt.Fprintf(out, "last %d lines of %s:\n", len(lines), in.Display)
+		for _, l := range lines {
+			fmt.Fprintf(out, "  %s\n", l)
+		}
+	}
+}
+
+// lastLines reads the last n lines of a process log, without their stamps.
+func lastLines(path string, n int) []string {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	all := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(all) > n {
+		all = all[len(all)-n:]
+	}
+	out := make([]string, 0, len(all))
+	for _, l := range all {
+		if _, text, ok := strings.Cut(l, " "); ok {
+			l = text
+		}
+		if l != "" || len(all) > 1 {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// detachedSupervise is the background supervisor of `up --detach`.
+func detachedSupervise(ctx context.Context, g *globals, args []string) error {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, proc.StopSignals...)
+	defer signal.Stop(sigs)
+	signal.Ignore(syscall.SIGHUP)
+	plan, err := g.plan(args)
+	if err != nil {
+		return err
+	}
+	logs := filepath.Join(plan.Root, state.FolderName, "logs")
+	if err := os.MkdirAll(logs, 0o700); err != nil {
+		return err
+	}
+	if fi, err := os.Lstat(logs); err != nil || !fi.IsDir() {
+		return &state.Error{Path: logs, Msg: "is not a folder"}
+	}
+	return supervise(ctx, g, plan, args, sigs, func(o *runner.Options) {
+		o.Stdout = io.Discard
+		o.Live = false
+		o.LogDir = logs
+		o.TailLines = 20
+	})
+}

@@ -1,0 +1,5 @@
+//go:build windows
+
+package runner
+
+const oNoFollow = 0
