@@ -122,7 +122,7 @@ func showLogs(out io.Writer, g *globals, dir *state.Dir, names []string, n int, 
 		return err
 	}
 	disp := displayNames(files)
-	width := len("hiverun")
+	width := 0
 	insts := make([]string, 0, len(files))
 	for inst := range files {
 		width = max(width, len(disp[inst]))
