@@ -123,6 +123,11 @@ func (g *globals) parse() (*procfile.Procfile, error) {
 
 // plan parses and resolves, for the given selection.
 func (g *globals) plan(selection []string) (*procfile.Plan, error) {
+	return g.planIn(selection, os.Environ())
+}
+
+// planIn is plan in another environment (a reload asked from another shell).
+func (g *globals) planIn(selection, environ []string) (*procfile.Plan, error) {
 	pf, err := g.parse()
 	if err != nil {
 		return nil, err
@@ -141,7 +146,7 @@ func (g *globals) plan(selection []string) (*procfile.Plan, error) {
 	return procfile.Resolve(pf, procfile.Options{
 		Root:      g.root,
 		EnvFiles:  envFiles,
-		Inherited: os.Environ(),
+		Inherited: environ,
 		BasePort:  g.port,
 		Formation: g.formation,
 		Select:    selection,

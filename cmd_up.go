@@ -87,7 +87,23 @@ func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duratio
 			fmt.Fprintf(out, "hiverun: the stack is already up and unchanged (supervisor pid %d)\n", mem.Supervisor.PID)
 			return writeReport(report, plan, mem, mem.Startups[len(mem.Startups)-1])
 		}
-		fmt.Fprintln(out, "hiverun: the stack changed: starting it anew")
+		if err == nil && mem.Supervisor != nil {
+			// Changed: the running supervisor restarts what changed (and
+			// what is not running) and keeps the rest.
+			r, aerr := dir.AskEnv("reload", nil, false, os.Environ())
+			if aerr == nil && r.OK {
+				fmt.Fprintf(out, "hiverun: %s (supervisor pid %d)\n", r.Message, mem.Supervisor.PID)
+				mem, _ = dir.LoadMemory()
+				if len(mem.Startups) > 0 {
+					return writeReport(report, plan, mem, mem.Startups[len(mem.Startups)-1])
+				}
+				return nil
+			}
+			if aerr == nil {
+				fmt.Fprintf(out, "hiverun: %s\n", r.Error)
+			}
+		}
+		fmt.Fprintln(out, "hiverun: starting the stack anew")
 	}
 
 	self, err := os.Executable()
@@ -177,7 +193,7 @@ func unchanged(mem *state.Memory, plan *procfile.Plan) bool {
 	}
 	for _, in := range plan.Instances {
 		rec := mem.Lookup(in.Name)
-		if rec == nil || rec.Fingerprint != state.Fingerprint(in) {
+		if rec == nil || rec.Fingerprint != procfile.Fingerprint(in) {
 			return false
 		}
 		up := rec.State == "ready" && rec.Ours() || rec.Oneshot && rec.State == "exited"
@@ -271,6 +287,7 @@ func detachedSupervise(ctx context.Context, g *globals, args []string) error {
 		return &state.Error{Path: logs, Msg: "is not a folder"}
 	}
 	return supervise(ctx, g, plan, args, sigs, func(o *runner.Options) {
+		o.Reload = func(env []string) (*procfile.Plan, error) { return g.planIn(args, env) }
 		o.Stdout = io.Discard
 		o.Live = false
 		o.LogDir = logs

@@ -148,6 +148,19 @@ func TestUpDetachIdempotent(t *testing.T) {
 			t.Errorf("pids changed: %+v -> %+v", before.Instances, after.Instances)
 		}
 	}
+	// One command edited: only that process gets a new pid.
+	os.WriteFile(filepath.Join(dir, "Procfile"), []byte("a: sleep 301\nb: sh -c 'sleep 300 & exec sleep 301'\n"), 0o644)
+	r = hiverun(t, dir, nil, "up", "--detach")
+	if r.code != 0 || !strings.Contains(r.stdout, "restarted a") {
+		t.Fatalf("up after an edit: %s%s", r.stdout, r.stderr)
+	}
+	edited := status(t, dir)
+	if edited.Instances[0].PID == after.Instances[0].PID || edited.Instances[1].PID != after.Instances[1].PID || !edited.OK {
+		t.Fatalf("after an edit: %+v -> %+v", after.Instances, edited.Instances)
+	}
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 || !strings.Contains(r.stdout, "unchanged") {
+		t.Fatalf("up after the reload: %s%s", r.stdout, r.stderr)
+	}
 }
 
 // TestDetachedSupervisorKilled: status and stop still work after the

@@ -335,7 +335,9 @@ func readTimes(p string) ([2]int64, error) {
 // SpawnResult compares starting n trivial processes.
 type SpawnResult struct {
 	Hiverun, Baseline time.Duration
-	Comms             map[string]int // process names under hiverun
+	GoLoop            time.Duration // a plain Go loop of exec.Cmd.Start
+
+	Comms map[string]int // process names under hiverun
 }
 
 // waitCount polls until n processes carry id and run cmdName.
@@ -379,6 +381,22 @@ func Spawn(bin string, n int) (SpawnResult, error) {
 	}
 	if err != nil {
 		return res, err
+	}
+
+	// The plain Go loop: what os/exec costs here on its own.
+	var cmds []*exec.Cmd
+	t0 = time.Now()
+	for i := 0; i < n; i++ {
+		c := exec.Command("sleep", "1000")
+		if err := c.Start(); err != nil {
+			return res, err
+		}
+		cmds = append(cmds, c)
+	}
+	res.GoLoop = time.Since(t0)
+	for _, c := range cmds {
+		c.Process.Kill()
+		c.Wait()
 	}
 
 	// hiverun says "ready in" once every instance has been started (its

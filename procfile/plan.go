@@ -1,6 +1,8 @@
 package procfile
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -342,4 +344,19 @@ func SortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Fingerprint sums up how an instance is run.
+func Fingerprint(in *Instance) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%s\x00%v\x00", in.Proc.Command, in.Dir, in.Port, in.Check, in.TTY)
+	for _, k := range SortedKeys(in.Env.Values) {
+		switch k {
+		case "_", "OLDPWD", "SHLVL":
+			// Set by the shell for each command: not a change.
+			continue
+		}
+		fmt.Fprintf(h, "%s=%s\x00", k, in.Env.Values[k])
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
 }

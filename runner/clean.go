@@ -11,14 +11,14 @@ import (
 // relative to the project folder, and a match that resolves outside it
 // (through a symlinked folder) is refused rather than removed.
 func (r *run) clean(in *inst) error {
-	if len(in.spec.Clean) == 0 {
+	if len(in.cur.Clean) == 0 {
 		return nil
 	}
 	root, err := filepath.EvalSymlinks(r.plan.Root)
 	if err != nil {
 		return fmt.Errorf("clean: %v", err)
 	}
-	for _, g := range in.spec.Clean {
+	for _, g := range in.cur.Clean {
 		matches, err := filepath.Glob(filepath.Join(r.plan.Root, g))
 		if err != nil {
 			return fmt.Errorf("clean=%s: %v", g, err)

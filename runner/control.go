@@ -3,6 +3,8 @@ package runner
 import (
 	"fmt"
 	"sort"
+
+	"github.com/hiverun/hiverun/procfile"
 	"strings"
 	"time"
 )
@@ -10,9 +12,10 @@ import (
 // ControlRequest is a request from another terminal to the running
 // supervisor.
 type ControlRequest struct {
-	Op    string   // "stop" or "restart"
+	Op    string   // "stop", "restart" or "reload"
 	Names []string // process (web) or instance (web.2) names
 	Deps  bool     // restart: also what depends on them
+	Env   []string // reload: the environment to resolve the plan in
 	Reply chan<- ControlReply
 }
 
@@ -39,8 +42,11 @@ func (r *run) control(req ControlRequest) {
 		op = opStop
 	case "restart":
 		op = opRestart
+	case "reload":
+		r.reload(req)
+		return
 	default:
-		fail("unknown request %q (expected stop or restart)", req.Op)
+		fail("unknown request %q (expected stop, restart or reload)", req.Op)
 		return
 	}
 	if len(req.Names) == 0 {
@@ -125,6 +131,83 @@ func (r *run) control(req ControlRequest) {
 			done = append(done, in.spec.Display)
 		}
 		req.Reply <- ControlReply{OK: true, Message: fmt.Sprintf("%s %s", past[op], strings.Join(done, ", "))}
+	}()
+}
+
+// reload reads the Procfile and environment again and restarts the
+// instances whose command or environment changed, and those not running;
+// the others keep running untouched.
+func (r *run) reload(req ControlRequest) {
+	if r.opts.Reload == nil {
+		req.Reply <- ControlReply{Error: "this supervisor cannot reload"}
+		return
+	}
+	plan, err := r.opts.Reload(req.Env)
+	if err != nil {
+		req.Reply <- ControlReply{Error: err.Error()}
+		return
+	}
+	if len(plan.Instances) != len(r.insts) {
+		req.Reply <- ControlReply{Error: "the set of processes changed: the stack must start anew"}
+		return
+	}
+	type change struct {
+		in   *inst
+		spec *procfile.Instance
+	}
+	var changes []change
+	for i, spec := range plan.Instances {
+		in := r.insts[i]
+		if spec.Name != in.spec.Name {
+			req.Reply <- ControlReply{Error: "the set of processes changed: the stack must start anew"}
+			return
+		}
+		st := in.getState()
+		if in.spec.Proc.Oneshot {
+			continue
+		}
+		if procfile.Fingerprint(spec) != in.fingerprint() || st == StateExited || st == StateStopped {
+			switch st {
+			case StateReady, StateUnhealthy, StateExited, StateStopped:
+				changes = append(changes, change{in, spec})
+			default:
+				req.Reply <- ControlReply{Error: fmt.Sprintf("%s is %s: try again once it is ready", in.spec.Display, st)}
+				return
+			}
+		}
+	}
+	if len(changes) == 0 {
+		req.Reply <- ControlReply{OK: true, Message: "nothing changed"}
+		return
+	}
+	var list []*inst
+	for _, c := range changes {
+		list = append(list, c.in)
+	}
+	r.say("reload: restarting %s", names(list))
+	go func() {
+		var done []string
+		for _, c := range changes {
+			reply := make(chan error, 1)
+			select {
+			case c.in.ctl <- ctlReq{op: opRestart, spec: c.spec, reply: reply}:
+			case <-r.stopped:
+				req.Reply <- ControlReply{Error: "the stack is stopping"}
+				return
+			}
+			select {
+			case err := <-reply:
+				if err != nil {
+					req.Reply <- ControlReply{Error: fmt.Sprintf("%s: %v", c.in.spec.Display, err)}
+					return
+				}
+			case <-r.stopped:
+				req.Reply <- ControlReply{Error: "the stack is stopping"}
+				return
+			}
+			done = append(done, c.in.spec.Display)
+		}
+		req.Reply <- ControlReply{OK: true, Message: "restarted " + strings.Join(done, ", ")}
 	}()
 }
 

@@ -17,7 +17,8 @@ import (
 // the fields under mu are read by the supervisor for the live line and the
 // summary.
 type inst struct {
-	spec       *procfile.Instance
+	spec       *procfile.Instance // as first planned: names, deps, flags
+	cur        *procfile.Instance // how it runs now (a reload may change it); the instance's goroutine owns it
 	idx        int
 	deps       []*inst
 	dependents []*inst
@@ -41,6 +42,20 @@ type inst struct {
 	readyAt  time.Time
 	pid      int
 	exitCode int
+}
+
+// fingerprint is how the instance runs now. It reads cur under mu: the
+// supervisor asks while the instance's goroutine may be swapping it.
+func (in *inst) fingerprint() string {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return procfile.Fingerprint(in.cur)
+}
+
+func (in *inst) setCur(spec *procfile.Instance) {
+	in.mu.Lock()
+	in.cur = spec
+	in.mu.Unlock()
 }
 
 func (in *inst) setState(s State) {
@@ -153,7 +168,7 @@ func (r *run) supervise(in *inst) {
 		r.send(event{in: in, kind: evFailed, msg: err.Error()})
 		return
 	}
-	r.record(Record{Kind: RecStarted, Instance: in.spec, PID: p.pid, PGID: p.pid})
+	r.record(Record{Kind: RecStarted, Instance: in.cur, PID: p.pid, PGID: p.pid})
 	r.send(event{in: in, kind: evStarted, code: p.pid})
 
 	switch err := r.becomeReady(in, p); {
@@ -226,7 +241,7 @@ func (r *run) finish(in *inst, p *child) {
 // start launches the instance's command with its output on a pipe (or a
 // pseudo-terminal) read by pump.
 func (r *run) start(in *inst) (*child, error) {
-	spec := in.spec
+	spec := in.cur
 	env := append(spec.Env.List(), r.opts.ExtraEnv...)
 	var cmd *exec.Cmd
 	if spec.Exec.Script == "" {
@@ -315,7 +330,7 @@ func (r *run) start(in *inst) (*child, error) {
 
 // becomeReady waits until the instance is ready by its own measure.
 func (r *run) becomeReady(in *inst, p *child) error {
-	spec := in.spec
+	spec := in.cur
 	def := spec.Proc
 	deadline := time.NewTimer(def.Timeout)
 	defer deadline.Stop()
@@ -416,15 +431,15 @@ func (r *run) stopProc(in *inst, p *child) {
 	if st := in.getState(); st != StateFailed && st != StateExited {
 		in.setState(StateStopping)
 	}
-	_ = p.grp.Signal(in.spec.Proc.Signal)
-	grace := time.NewTimer(in.spec.Grace)
+	_ = p.grp.Signal(in.cur.Proc.Signal)
+	grace := time.NewTimer(in.cur.Grace)
 	defer grace.Stop()
 	killed := false
 	kill := func(why string) {
 		if !killed {
 			killed = true
 			if why != "" {
-				r.infoAt("WARN", "%s did not stop within %s: killing it", in.spec.Display, in.spec.Grace)
+				r.infoAt("WARN", "%s did not stop within %s: killing it", in.spec.Display, in.cur.Grace)
 			}
 			_ = p.grp.Kill()
 		}

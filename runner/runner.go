@@ -45,8 +45,12 @@ type Options struct {
 	// make it unhealthy.
 	HealthInterval time.Duration
 	HealthFailures int
-	// Control brings requests from the control channel (stop, restart).
+	// Control brings requests from the control channel (stop, restart,
+	// reload).
 	Control <-chan ControlRequest
+	// Reload resolves the plan again, in the given environment, for a
+	// reload request.
+	Reload func(env []string) (*procfile.Plan, error)
 	// LogDir, when set, sends each process's output to LogDir/NAME.N.log
 	// (stamped lines, rotated past LogMax bytes) instead of Stdout: a
 	// detached stack.
@@ -191,7 +195,7 @@ func (r *run) build() {
 	for i, spec := range r.plan.Instances {
 		idx := spec.Proc.Index
 		in := &inst{
-			spec: spec, idx: i,
+			spec: spec, cur: spec, idx: i,
 			prefix:  r.out.prefixFor(spec.Display, idx),
 			tail:    &tail{max: max(r.opts.TailLines, 10)},
 			settled: make(chan struct{}),

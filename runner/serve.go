@@ -27,6 +27,7 @@ const (
 
 type ctlReq struct {
 	op    ctlOp
+	spec  *procfile.Instance // restart with this (a reload); nil: as it is
 	reply chan error
 }
 
@@ -60,7 +61,6 @@ func (in *inst) setGate(open bool) {
 // restarts it by its policy, answers control requests, and watches its
 // health. It returns the child to stop (nil when none runs).
 func (r *run) serve(in *inst, p *child) *child {
-	def := in.spec.Proc
 	backoff := backoffMin
 	readySince := r.opts.Now()
 	for {
@@ -85,8 +85,13 @@ func (r *run) serve(in *inst, p *child) *child {
 				}
 				p = next
 			} else {
+				why := "restart requested"
+				if req.spec != nil {
+					in.setCur(req.spec)
+					why = "its command or environment changed"
+				}
 				var err error
-				p, err = r.again(in, "restart requested")
+				p, err = r.again(in, why)
 				req.reply <- err
 				if p == nil {
 					if p = r.idle(in); p == nil {
@@ -98,7 +103,7 @@ func (r *run) serve(in *inst, p *child) *child {
 
 		case bad := <-mon.unhealthy:
 			mon.stop()
-			if def.Restart != procfile.RestartAlways {
+			if in.cur.Proc.Restart != procfile.RestartAlways {
 				continue
 			}
 			r.send(event{in: in, kind: evNote, level: "WARN", msg: fmt.Sprintf("%s is unhealthy (%s): restarting it", in.spec.Display, bad)})
@@ -115,6 +120,7 @@ func (r *run) serve(in *inst, p *child) *child {
 			mon.stop()
 			p.drainWait(100 * time.Millisecond)
 			in.setGate(false)
+			def := in.cur.Proc
 			restart := def.Restart == procfile.RestartAlways || def.Restart == procfile.RestartOnFailure && p.code != 0
 			if !restart {
 				in.mu.Lock()
@@ -174,7 +180,7 @@ func (r *run) again(in *inst, why string) (*child, error) {
 		r.send(event{in: in, kind: evNote, level: "ERROR", msg: fmt.Sprintf("%s: %v", in.spec.Display, err)})
 		return nil, err
 	}
-	r.record(Record{Kind: RecStarted, Instance: in.spec, PID: p.pid, PGID: p.pid})
+	r.record(Record{Kind: RecStarted, Instance: in.cur, PID: p.pid, PGID: p.pid})
 	r.send(event{in: in, kind: evRestarted, code: p.pid, msg: why})
 	if err := r.becomeReady(in, p); err != nil {
 		if err == errStopped {
@@ -206,7 +212,12 @@ func (r *run) idle(in *inst) *child {
 				req.reply <- nil
 				continue
 			}
-			p, err := r.again(in, "restart requested")
+			why := "restart requested"
+			if req.spec != nil {
+				in.setCur(req.spec)
+				why = "its command or environment changed"
+			}
+			p, err := r.again(in, why)
 			req.reply <- err
 			if p != nil {
 				r.send(event{in: in, kind: evResumed})
@@ -240,7 +251,8 @@ func (m monitorHandle) stop() {
 // HealthFailures failures in a row it is marked unhealthy (once), and a
 // passing check clears that.
 func (r *run) monitor(in *inst, p *child) monitorHandle {
-	if in.spec.Check.Kind == procfile.CheckNone || r.opts.HealthInterval < 0 || p == nil {
+	spec := in.cur
+	if spec.Check.Kind == procfile.CheckNone || r.opts.HealthInterval < 0 || p == nil {
 		return monitorHandle{}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -249,7 +261,7 @@ func (r *run) monitor(in *inst, p *child) monitorHandle {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		ck := newChecker(in.spec.Check, in.spec.Env.List(), in.spec.Dir, r.reaper)
+		ck := newChecker(spec.Check, spec.Env.List(), spec.Dir, r.reaper)
 		fails, unhealthy := 0, false
 		for {
 			select {
@@ -269,7 +281,7 @@ func (r *run) monitor(in *inst, p *child) monitorHandle {
 				if unhealthy {
 					unhealthy = false
 					in.setState(StateReady)
-					r.record(Record{Kind: RecHealth, Instance: in.spec, OK: true, Msg: in.spec.Check.String()})
+					r.record(Record{Kind: RecHealth, Instance: in.spec, OK: true, Msg: spec.Check.String()})
 					r.send(event{in: in, kind: evNote, msg: fmt.Sprintf("%s is healthy again", in.spec.Display)})
 				}
 			default:
@@ -279,7 +291,7 @@ func (r *run) monitor(in *inst, p *child) monitorHandle {
 					in.setState(StateUnhealthy)
 					r.record(Record{Kind: RecHealth, Instance: in.spec, OK: false, Msg: err.Error()})
 					r.send(event{in: in, kind: evNote, level: "WARN",
-						msg: fmt.Sprintf("%s is unhealthy: %d checks failed in a row (%s: %v)", in.spec.Display, fails, in.spec.Check, err)})
+						msg: fmt.Sprintf("%s is unhealthy: %d checks failed in a row (%s: %v)", in.spec.Display, fails, spec.Check, err)})
 					select {
 					case ch <- err.Error():
 					default:

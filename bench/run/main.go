@@ -49,15 +49,17 @@ func run(n int) error {
 	row("1. boot: chain of 5, 200ms each", hv, bl, fmt.Sprintf("max dependency→start gap %s (worst run %s)", ms(bench.Median(gaps)), ms(maxOf(gaps))))
 
 	hv, bl = nil, nil
+	var gl []time.Duration
 	var comms map[string]int
 	for i := 0; i < n; i++ {
 		r, err := bench.Spawn(bin, 100)
 		if err != nil {
 			return err
 		}
-		hv, bl, comms = append(hv, r.Hiverun), append(bl, r.Baseline), r.Comms
+		hv, bl, gl, comms = append(hv, r.Hiverun), append(bl, r.Baseline), append(gl, r.GoLoop), r.Comms
 	}
-	row("2. spawn: 100 sleeps all running", hv, bl, fmt.Sprintf("process names under hiverun: %v", comms))
+	row("2. spawn: 100 sleeps all running", hv, bl, fmt.Sprintf("vs plain Go exec loop %s (%.2fx); processes: %v",
+		ms(bench.Median(gl)), bench.Ratio(bench.Median(hv), bench.Median(gl)), comms))
 
 	var exits []time.Duration
 	left := 0

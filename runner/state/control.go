@@ -22,6 +22,7 @@ type controlRequest struct {
 	Op    string   `json:"op"`
 	Names []string `json:"names"`
 	Deps  bool     `json:"deps"`
+	Env   []string `json:"env,omitempty"`
 }
 
 // Control is the live supervisor's end of the control channel: a unix
@@ -101,7 +102,7 @@ func (c *Control) handle(conn net.Conn) {
 	_ = conn.SetDeadline(time.Time{})
 	ch := make(chan runner.ControlReply, 1)
 	select {
-	case c.reqs <- runner.ControlRequest{Op: req.Op, Names: req.Names, Deps: req.Deps, Reply: ch}:
+	case c.reqs <- runner.ControlRequest{Op: req.Op, Names: req.Names, Deps: req.Deps, Env: req.Env, Reply: ch}:
 	case <-c.done:
 		reply(conn, runner.ControlReply{Error: "the supervisor is stopping"})
 		return
@@ -119,14 +120,22 @@ var ErrNoSupervisor = errors.New("no supervisor is running this stack")
 
 // Ask sends one request to the live supervisor and returns its answer.
 func (d *Dir) Ask(op string, names []string, deps bool) (runner.ControlReply, error) {
+	return d.AskEnv(op, names, deps, nil)
+}
+
+// AskEnv is Ask with an environment (for reload).
+func (d *Dir) AskEnv(op string, names []string, deps bool, env []string) (runner.ControlReply, error) {
 	conn, err := net.DialTimeout("unix", filepath.Join(d.Path, controlName), 2*time.Second)
 	if err != nil {
 		return runner.ControlReply{}, ErrNoSupervisor
 	}
 	defer conn.Close()
-	if err := json.NewEncoder(conn).Encode(controlRequest{Op: op, Names: names, Deps: deps}); err != nil {
+	if err := json.NewEncoder(conn).Encode(controlRequest{Op: op, Names: names, Deps: deps, Env: env}); err != nil {
 		return runner.ControlReply{}, err
 	}
+	// A restart waits for readiness: bounded, so a wedged supervisor
+	// cannot hang a CI step forever.
+	_ = conn.SetDeadline(time.Now().Add(15 * time.Minute))
 	var r runner.ControlReply
 	if err := json.NewDecoder(conn).Decode(&r); err != nil {
 		return r, fmt.Errorf("control: no answer: %w", err)

@@ -1,8 +1,6 @@
 package state
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +8,6 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/proc"
 )
 
@@ -98,21 +95,6 @@ func (in *Instance) Ours() bool {
 		return proc.Ours(in.PID, in.CreateTime)
 	}
 	return in.StartedAt != nil && proc.CreatedBefore(in.PID, *in.StartedAt, 10*time.Second)
-}
-
-// Fingerprint sums up how an instance is run.
-func Fingerprint(in *procfile.Instance) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%s\x00%v\x00", in.Proc.Command, in.Dir, in.Port, in.Check, in.TTY)
-	for _, k := range procfile.SortedKeys(in.Env.Values) {
-		switch k {
-		case "_", "OLDPWD", "SHLVL":
-			// Set by the shell for each command: not a change.
-			continue
-		}
-		fmt.Fprintf(h, "%s=%s\x00", k, in.Env.Values[k])
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // Startup is one boot of the stack.

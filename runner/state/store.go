@@ -24,6 +24,7 @@ type Store struct {
 	now func() time.Time
 
 	mu      sync.Mutex
+	booted  bool
 	mem     *Memory
 	startup *Startup
 	closed  bool
@@ -54,7 +55,7 @@ func NewStore(d *Dir, mem *Memory, log *Log, plan *procfile.Plan, selection []st
 		mem.Instances = append(mem.Instances, &Instance{
 			Name: in.Name, Process: in.Proc.Name, Command: in.Proc.Command, Port: in.Port,
 			PortOwned: in.PortOwned, Optional: in.Proc.Optional, Oneshot: in.Proc.Oneshot, State: "waiting",
-			Fingerprint: Fingerprint(in),
+			Fingerprint: procfile.Fingerprint(in),
 		})
 	}
 	s := &Store{dir: d, log: log, now: now, mem: mem, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}), written: map[string]int{},
@@ -97,7 +98,12 @@ const flushDelay = 25 * time.Millisecond
 
 func (s *Store) writer() {
 	defer close(s.done)
-	for range s.kick {
+	for {
+		select {
+		case <-s.kick:
+		case <-s.quit:
+			return
+		}
 		select {
 		case <-time.After(flushDelay):
 		case <-s.quit:
@@ -192,14 +198,15 @@ func (s *Store) Record(r runner.Record) {
 		// The pidfile is written with the next flush, off the path of
 		// starting: a supervisor killed before it still leaves its
 		// processes findable by the stack id in their environment.
-		s.update(r.Instance.Name, func(in *Instance) {
+		s.updateAt(r.Instance.Name, func(in *Instance) {
 			t := r.At
 			if in.StartedAt != nil {
 				in.Restarts++
 			}
 			in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, 0, "starting", &t
+			in.Fingerprint, in.Command = procfile.Fingerprint(r.Instance), r.Instance.Proc.Command
 			in.ReadyAt, in.ExitCode, in.Health = nil, nil, nil
-		})
+		}, true)
 		return
 	}
 	if r.Kind == runner.RecBoot {
@@ -209,7 +216,7 @@ func (s *Store) Record(r runner.Record) {
 	name := r.Instance.Name
 	switch r.Kind {
 	case runner.RecReady:
-		s.update(name, func(in *Instance) {
+		s.updateAt(name, func(in *Instance) {
 			t := r.At
 			in.ReadyAt = &t
 			if in.Oneshot {
@@ -219,7 +226,7 @@ func (s *Store) Record(r runner.Record) {
 			} else {
 				in.State = "ready"
 			}
-		})
+		}, true)
 	case runner.RecHealth:
 		s.update(name, func(in *Instance) {
 			in.Health = &Health{OK: r.OK, Message: r.Msg, At: r.At}
@@ -256,18 +263,28 @@ func (s *Store) Record(r runner.Record) {
 	}
 }
 
-func (s *Store) update(name string, f func(*Instance)) {
+func (s *Store) update(name string, f func(*Instance)) { s.updateAt(name, f, false) }
+
+// updateAt with urgent set writes at once once the stack has booted: a
+// restart or reload is few changes, and someone waits to see them.
+func (s *Store) updateAt(name string, f func(*Instance), urgent bool) {
 	s.mu.Lock()
 	if in := s.mem.Lookup(name); in != nil {
 		f(in)
 	}
+	booted := s.booted
 	s.mu.Unlock()
+	if booted && urgent {
+		s.flush()
+		return
+	}
 	s.changed()
 }
 
 func (s *Store) boot(r runner.Record) {
 	b := r.Boot
 	s.mu.Lock()
+	s.booted = true
 	st := s.startup
 	st.BootMS = b.Boot.Milliseconds()
 	st.CriticalPath = b.CriticalPath
