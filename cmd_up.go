@@ -28,6 +28,7 @@ const detachedEnv = "HIVERUN_DETACHED"
 func newUpCmd(g *globals) *cobra.Command {
 	var (
 		detach      bool
+		deps        bool
 		waitTimeout string
 		report      string
 	)
@@ -59,18 +60,19 @@ started anew. Stop it with hiverun stop.`,
 			if err != nil || wait == 0 {
 				return &usageError{msg: fmt.Sprintf("--wait-timeout %s: expected a duration like 5m", waitTimeout)}
 			}
-			return upDetached(cmd, g, args, wait, report)
+			return upDetached(cmd, g, args, wait, report, deps)
 		},
 	}
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run the stack in the background")
 	cmd.Flags().StringVar(&waitTimeout, "wait-timeout", "5m", "give up (and stop the stack) if it is not ready by then")
 	cmd.Flags().StringVar(&report, "report", "", "write the boot as JSON to this file")
+	cmd.Flags().BoolVar(&deps, "deps", false, "run again: also restart what depends on a changed process")
 	return cmd
 }
 
 // upDetached starts (or finds) the background supervisor and waits for
 // the boot's outcome in memory.json.
-func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duration, report string) error {
+func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duration, report string, deps bool) error {
 	plan, err := g.plan(args)
 	if err != nil {
 		return err
@@ -90,7 +92,7 @@ func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duratio
 		if err == nil && mem.Supervisor != nil {
 			// Changed: the running supervisor restarts what changed (and
 			// what is not running) and keeps the rest.
-			r, aerr := dir.AskEnv("reload", nil, false, os.Environ())
+			r, aerr := dir.AskEnv("reload", nil, deps, os.Environ())
 			if aerr == nil && r.OK {
 				fmt.Fprintf(out, "hiverun: %s (supervisor pid %d)\n", r.Message, mem.Supervisor.PID)
 				mem, _ = dir.LoadMemory()

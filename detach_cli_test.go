@@ -188,3 +188,44 @@ func TestDetachedSupervisorKilled(t *testing.T) {
 	}
 	waitGone(t, "detkill", 2*time.Second)
 }
+
+// TestLogsFollowAndWaitTimeout: logs -f prints new lines as they come and
+// ends with the stack; a stack not ready within --wait-timeout is
+// stopped and up exits 1.
+func TestLogsFollowAndWaitTimeout(t *testing.T) {
+	dir := project(t, map[string]string{"Procfile": "ticker: sh -c 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.05; done'\nb: sleep 300\n"})
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
+		t.Fatalf("up: %s%s", r.stdout, r.stderr)
+	}
+	f := exec.Command(bin, "--no-color", "logs", "-f", "ticker")
+	f.Dir = dir
+	out := &lockedBuffer{}
+	f.Stdout = out
+	if err := f.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(600 * time.Millisecond)
+	if r := hiverun(t, dir, nil, "stop"); r.code != 0 {
+		t.Fatal(r.stderr)
+	}
+	done := make(chan error, 1)
+	go func() { done <- f.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(3 * time.Second):
+		f.Process.Kill()
+		t.Fatal("logs -f did not end with the stack")
+	}
+	ticks := strings.Count(out.String(), "ticker | tick ")
+	if ticks < 8 || strings.Contains(out.String(), "b |") {
+		t.Fatalf("logs -f: %d ticks\n%s", ticks, out.String())
+	}
+
+	slow := project(t, map[string]string{"Procfile": "# hiverun: port=1 timeout=60s\nnever: sleep 300\n"})
+	start := time.Now()
+	r := hiverun(t, slow, []string{"BENCH_ID=waittimeout"}, "up", "--detach", "--wait-timeout", "500ms")
+	if r.code != 1 || !strings.Contains(r.stderr, "not ready within --wait-timeout") || time.Since(start) > 5*time.Second {
+		t.Fatalf("wait-timeout: exit %d after %s\n%s%s", r.code, time.Since(start), r.stdout, r.stderr)
+	}
+	waitGone(t, "waittimeout", 2*time.Second)
+}

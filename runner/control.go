@@ -176,6 +176,22 @@ func (r *run) reload(req ControlRequest) {
 			}
 		}
 	}
+	if req.Deps {
+		// What depends on a changed instance restarts after it, as it is.
+		set := map[*inst]bool{}
+		for _, c := range changes {
+			set[c.in] = true
+		}
+		for grew := true; grew; {
+			grew = false
+			for _, in := range r.insts {
+				if !set[in] && !in.spec.Proc.Oneshot && dependsOnAny(in, set) {
+					set[in], grew = true, true
+					changes = append(changes, change{in, nil})
+				}
+			}
+		}
+	}
 	if len(changes) == 0 {
 		req.Reply <- ControlReply{OK: true, Message: "nothing changed"}
 		return

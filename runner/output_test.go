@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -184,5 +185,26 @@ func TestPrefixFormat(t *testing.T) {
 	c.lines(c.prefixFor("api", 0), [][]byte{[]byte("x")})
 	if !strings.Contains(cbuf.String(), "\x1b[36m") {
 		t.Errorf("no colour: %q", cbuf.String())
+	}
+}
+
+func TestLogFileRotates(t *testing.T) {
+	dir := t.TempDir()
+	l, err := openLogFile(dir, "web.1", 200)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+	for i := 0; i < 10; i++ {
+		l.lines(at, [][]byte{[]byte(fmt.Sprintf("line %d", i))})
+	}
+	l.close()
+	cur, _ := os.ReadFile(dir + "/web.1.log")
+	old, _ := os.ReadFile(dir + "/web.1.log.1")
+	if len(cur) > 200 || len(old) == 0 || len(old) > 200 || !strings.HasSuffix(string(cur), "line 9\n") {
+		t.Fatalf("current %q\nrotated %q", cur, old)
+	}
+	if !strings.HasPrefix(string(cur), "2026-01-02T03:04:05.000006Z ") {
+		t.Fatalf("stamp: %q", cur)
 	}
 }
