@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -254,7 +253,7 @@ func runWith(ctx context.Context, g *globals, with, args []string) error {
 	if c != nil {
 		// The stack ended under the command (a required process died):
 		// the command cannot be trusted to finish; end it.
-		_ = c.Process.Signal(syscall.SIGTERM)
+		stopDetached(c.Process)
 		<-status
 		if stackErr == nil {
 			stackErr = &runner.ExitError{Code: exitFailed, Msg: "the stack ended before the command"}

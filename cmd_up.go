@@ -10,7 +10,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -119,7 +118,7 @@ func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duratio
 	defer devNull.Close()
 	// Its own errors (a refused port, say) land here for us to show.
 	errPath := filepath.Join(dir.Path, "supervisor.err")
-	errFile, err := os.OpenFile(errPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, 0o600)
+	errFile, err := os.OpenFile(errPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|oNoFollow, 0o600)
 	if err != nil {
 		return err
 	}
@@ -127,8 +126,7 @@ func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duratio
 	c := exec.Command(self, os.Args[1:]...)
 	c.Env = append(os.Environ(), detachedEnv+"=1")
 	c.Stdin, c.Stdout, c.Stderr = devNull, devNull, errFile
-	// A session of its own: the terminal's hangup does not reach it.
-	c.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	c.SysProcAttr = detachedAttrs()
 	started := time.Now()
 	if err := c.Start(); err != nil {
 		return fmt.Errorf("start the supervisor: %w", err)
@@ -156,12 +154,12 @@ func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duratio
 			return fmt.Errorf("the supervisor ended before the stack was ready")
 		case <-deadline:
 			fmt.Fprintf(os.Stderr, "hiverun: not ready within --wait-timeout %s: stopping the stack\n", wait)
-			_ = c.Process.Signal(syscall.SIGTERM)
+			stopDetached(c.Process)
 			<-exited
 			return &codeError{code: exitFailed}
 		case s := <-sigs:
 			fmt.Fprintf(os.Stderr, "hiverun: %v: stopping the stack\n", s)
-			_ = c.Process.Signal(syscall.SIGTERM)
+			stopDetached(c.Process)
 			<-exited
 			return &codeError{code: exitFailed}
 		case <-time.After(10 * time.Millisecond):
@@ -276,7 +274,7 @@ func detachedSupervise(ctx context.Context, g *globals, args []string) error {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, proc.StopSignals...)
 	defer signal.Stop(sigs)
-	signal.Ignore(syscall.SIGHUP)
+	ignoreHangup()
 	plan, err := g.plan(args)
 	if err != nil {
 		return err

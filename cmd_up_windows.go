@@ -1,0 +1,22 @@
+//go:build windows
+
+package main
+
+import (
+	"os"
+	"syscall"
+
+	"golang.org/x/sys/windows"
+)
+
+const oNoFollow = 0
+
+// detachedAttrs detaches the background supervisor from the console.
+func detachedAttrs() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP | windows.DETACHED_PROCESS}
+}
+
+func ignoreHangup() {}
+
+// stopDetached ends it: Windows has no SIGTERM to send another process.
+func stopDetached(p *os.Process) { _ = p.Kill() }
