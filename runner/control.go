@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 
@@ -108,24 +109,8 @@ func (r *run) control(req ControlRequest) {
 	go func() {
 		var done []string
 		for _, in := range targets {
-			reply := make(chan error, 1)
-			select {
-			case in.ctl <- ctlReq{op: op, reply: reply}:
-			case <-r.stopped:
-				req.Reply <- ControlReply{Error: "the stack is stopping"}
-				return
-			}
-			select {
-			case err := <-reply:
-				if err != nil {
-					req.Reply <- ControlReply{Error: fmt.Sprintf("%s: %v", in.spec.Display, err)}
-					return
-				}
-			case <-r.stopped:
-				req.Reply <- ControlReply{Error: "the stack is stopping"}
-				return
-			case <-time.After(10 * time.Minute):
-				req.Reply <- ControlReply{Error: in.spec.Display + " did not answer"}
+			if err := r.askInstance(in, ctlReq{op: op}); err != nil {
+				req.Reply <- ControlReply{Error: fmt.Sprintf("%s: %v", in.spec.Display, err)}
 				return
 			}
 			done = append(done, in.spec.Display)
@@ -204,27 +189,32 @@ func (r *run) reload(req ControlRequest) {
 	go func() {
 		var done []string
 		for _, c := range changes {
-			reply := make(chan error, 1)
-			select {
-			case c.in.ctl <- ctlReq{op: opRestart, spec: c.spec, reply: reply}:
-			case <-r.stopped:
-				req.Reply <- ControlReply{Error: "the stack is stopping"}
-				return
-			}
-			select {
-			case err := <-reply:
-				if err != nil {
-					req.Reply <- ControlReply{Error: fmt.Sprintf("%s: %v", c.in.spec.Display, err)}
-					return
-				}
-			case <-r.stopped:
-				req.Reply <- ControlReply{Error: "the stack is stopping"}
+			if err := r.askInstance(c.in, ctlReq{op: opRestart, spec: c.spec}); err != nil {
+				req.Reply <- ControlReply{Error: fmt.Sprintf("%s: %v", c.in.spec.Display, err)}
 				return
 			}
 			done = append(done, c.in.spec.Display)
 		}
 		req.Reply <- ControlReply{OK: true, Message: "restarted " + strings.Join(done, ", ")}
 	}()
+}
+
+// askInstance hands a request to an instance and waits for its answer.
+func (r *run) askInstance(in *inst, req ctlReq) error {
+	req.reply = make(chan error, 1)
+	select {
+	case in.ctl <- req:
+	case <-r.stopped:
+		return errors.New("the stack is stopping")
+	}
+	select {
+	case err := <-req.reply:
+		return err
+	case <-r.stopped:
+		return errors.New("the stack is stopping")
+	case <-time.After(10 * time.Minute):
+		return errors.New("no answer within 10 minutes")
+	}
 }
 
 var past = map[ctlOp]string{opStop: "stopped", opRestart: "restarted"}

@@ -1,0 +1,75 @@
+package runner
+
+import (
+	"time"
+)
+
+// stopProc stops the instance's process group: its stop signal, then
+// SIGKILL after its grace (at once after a second interrupt), and returns
+// when nothing of the group is alive.
+func (r *run) stopProc(in *inst, p *child) {
+	select {
+	case <-p.exited:
+		if !p.grp.Living() {
+			return
+		}
+	default:
+	}
+	if st := in.getState(); st != StateFailed && st != StateExited {
+		in.setState(StateStopping)
+	}
+	_ = p.grp.Signal(in.cur.Proc.Signal)
+	grace := time.NewTimer(in.cur.Grace)
+	defer grace.Stop()
+	killed := false
+	kill := func(why string) {
+		if !killed {
+			killed = true
+			if why != "" {
+				r.infoAt("WARN", "%s did not stop within %s: killing it", in.spec.Display, in.cur.Grace)
+			}
+			_ = p.grp.Kill()
+		}
+	}
+	killNow := r.killNow
+	select {
+	case <-p.exited:
+	case <-grace.C:
+		kill("grace")
+	case <-killNow:
+		kill("")
+	}
+	// The leader is gone; what else it started in its group may not be.
+	// Members that died are zombies until reaped (by us as subreaper, or
+	// by init): trust the cheap check first, then look closer.
+	step := time.Millisecond
+	var hardStop <-chan time.Time
+	leaderGone := time.Now()
+	for p.grp.Alive() && (time.Since(leaderGone) < 50*time.Millisecond || p.grp.Living()) {
+		if killed && hardStop == nil {
+			hardStop = time.After(5 * time.Second)
+		}
+		select {
+		case <-time.After(step):
+		case <-grace.C:
+			kill("grace")
+		case <-killNow:
+			killNow = nil
+			kill("")
+		case <-hardStop:
+			r.info("%s: some of its processes survive SIGKILL (uninterruptible?); giving up on them", in.spec.Display)
+			return
+		}
+		step = min(2*step, 20*time.Millisecond)
+	}
+}
+
+func (r *run) finish(in *inst, p *child) {
+	p.drainWait(500 * time.Millisecond)
+	<-p.exited
+	p.grp.Close()
+	r.record(Record{Kind: RecStopped, Instance: in.spec, Code: p.code})
+	if st := in.getState(); st == StateStopping || st == StateReady || st == StateChecking || st == StateStarting {
+		in.setState(StateStopped)
+	}
+}
