@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"regexp"
 	"strings"
 
 	"github.com/joho/godotenv"
@@ -42,15 +41,29 @@ func ParseEnv(path string, data []byte) (*EnvFile, error) {
 	}
 	ef := &EnvFile{Path: path, Values: values, Lines: map[string]int{}}
 	lines := strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")
-	for k := range values {
-		re := regexp.MustCompile(`^\s*(export\s+)?` + regexp.QuoteMeta(k) + `\s*[=:]`)
-		for i, l := range lines {
-			if re.MatchString(l) {
+	for i, l := range lines {
+		if k := envKey(l); k != "" {
+			if _, ok := values[k]; ok {
 				ef.Lines[k] = i + 1
 			}
 		}
 	}
 	return ef, nil
+}
+
+// envKey is the key a .env line sets ("export KEY=…", "KEY: …"), or "".
+// Keys are matched as bytes: a regular expression built from a key would
+// choke on one that is not valid UTF-8 (the fuzzer found that panic).
+func envKey(line string) string {
+	l := strings.TrimLeft(line, " \t")
+	if rest, ok := strings.CutPrefix(l, "export"); ok && len(rest) > 0 && (rest[0] == ' ' || rest[0] == '\t') {
+		l = strings.TrimLeft(rest, " \t")
+	}
+	i := strings.IndexAny(l, "=:")
+	if i <= 0 {
+		return ""
+	}
+	return strings.TrimRight(l[:i], " \t")
 }
 
 // envMessage keeps godotenv's reason but never its "near ..." excerpt,

@@ -401,3 +401,24 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+func FuzzParseEnv(f *testing.F) {
+	for _, s := range []string{"A=1\n", "export B=\"two\nlines\"\n", "# c\nC='x' # y\n", "D=${A}\n", "bad line\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		ef, err := ParseEnv(".env", []byte(src))
+		if err != nil {
+			var pe *Error
+			if !errors.As(err, &pe) || strings.Contains(pe.Msg, "\n") {
+				t.Fatalf("error %T %q", err, err)
+			}
+			return
+		}
+		for k := range ef.Values {
+			if ef.Lines[k] < 0 {
+				t.Fatalf("line of %s", k)
+			}
+		}
+	})
+}

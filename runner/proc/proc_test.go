@@ -1,0 +1,102 @@
+//go:build linux
+
+package proc
+
+import (
+	"os"
+	"os/exec"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func startSleep(t *testing.T, env ...string) *exec.Cmd {
+	t.Helper()
+	c := exec.Command("sh", "-c", "sleep 30 & exec sleep 31")
+	c.Env = append(os.Environ(), env...)
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(-c.Process.Pid, syscall.SIGKILL)
+		c.Wait()
+	})
+	return c
+}
+
+func TestIdentity(t *testing.T) {
+	c := startSleep(t)
+	pid := c.Process.Pid
+	ct, err := CreateTime(pid)
+	if err != nil || ct == 0 {
+		t.Fatalf("CreateTime: %d %v", ct, err)
+	}
+	if !Ours(pid, ct) {
+		t.Fatal("a live process with its own create time is not ours")
+	}
+	if Ours(pid, ct+10) || Ours(pid, 0) {
+		t.Fatal("a different create time (a reused pid) was taken for ours")
+	}
+	if !CreatedBefore(pid, time.Now(), 10*time.Second) {
+		t.Fatal("a process started just now was not created before now")
+	}
+	if CreatedBefore(pid, time.Now().Add(-time.Hour), 10*time.Second) {
+		t.Fatal("a process created after a pidfile was written was taken for the one it names")
+	}
+	d := Describe(pid)
+	if d.PID != pid || d.User == "?" || d.Command == "?" {
+		t.Fatalf("Describe: %+v", d)
+	}
+}
+
+func TestGroupsAndDescendants(t *testing.T) {
+	c := startSleep(t, "PROC_TEST_MARK=yes-"+t.Name())
+	pid := c.Process.Pid
+	deadline := time.Now().Add(2 * time.Second)
+	for len(GroupMembers(pid)) < 2 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if n := len(GroupMembers(pid)); n != 2 {
+		t.Fatalf("group has %d members, want 2", n)
+	}
+	if d := Descendants(pid); len(d) != 1 {
+		t.Fatalf("descendants %v, want the backgrounded sleep", d)
+	}
+	if found := FindByEnv("PROC_TEST_MARK=yes-" + t.Name()); len(found) != 2 {
+		t.Fatalf("FindByEnv found %v", found)
+	}
+	if found := FindByEnv("PROC_TEST_MARK=yes"); len(found) != 0 {
+		t.Fatalf("FindByEnv matched a prefix of a value: %v", found)
+	}
+	SignalGroup(pid, "KILL")
+	c.Wait()
+	deadline = time.Now().Add(2 * time.Second)
+	for len(GroupMembers(pid)) > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if m := GroupMembers(pid); len(m) > 0 {
+		t.Fatalf("group still has %v after KILL", m)
+	}
+	if PidAlive(pid) {
+		t.Fatal("a reaped process is alive")
+	}
+}
+
+func TestLookPath(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(dir+"/tool", []byte("#!/bin/sh\n"), 0o755)
+	os.WriteFile(dir+"/notexec", []byte("x"), 0o644)
+	if p := LookPath("tool", "/nonexistent:"+dir, "/"); p != dir+"/tool" {
+		t.Errorf("LookPath(tool) = %q", p)
+	}
+	if p := LookPath("notexec", dir, "/"); p != "" {
+		t.Errorf("found a file that is not executable: %q", p)
+	}
+	if p := LookPath("./tool", "", dir); p != dir+"/tool" {
+		t.Errorf("relative to the process folder: %q", p)
+	}
+	if p := LookPath("tool", "bin", dir+"/.."); p != "" {
+		t.Errorf("relative PATH entry: %q", p)
+	}
+}
