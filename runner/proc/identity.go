@@ -10,14 +10,13 @@ import (
 	"github.com/shirou/gopsutil/v4/process"
 )
 
-// CreateTime is when pid was created, in ms since the epoch (gopsutil's
-// measure: the same process always gives the same value).
+// CreateTime is when pid was created, in ms since the epoch: the same
+// process always gives the same value.
 func CreateTime(pid int) (int64, error) {
 	if pid <= 0 {
 		return 0, fmt.Errorf("no pid")
 	}
-	p := &process.Process{Pid: int32(pid)}
-	return p.CreateTime()
+	return createTime(pid)
 }
 
 // Ours tells whether pid still names the process hiverun recorded: it runs

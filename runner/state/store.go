@@ -91,10 +91,15 @@ func Expected(mem *Memory) map[string]time.Duration {
 	return out
 }
 
-// flushDelay gathers the records of a burst (100 instances starting at
-// once) into one write. Pidfiles are written at once, so a supervisor
-// killed within it loses nothing that reclaim needs.
-const flushDelay = 25 * time.Millisecond
+// flushDelay gathers the records of a burst into one write; while the
+// stack boots it is longer (bootFlushDelay), so that a quick boot is not
+// slowed by writing memory.json and 100 pidfiles in the middle of it (a
+// supervisor killed meanwhile still leaves its processes findable by the
+// stack id in their environment).
+const (
+	flushDelay     = 25 * time.Millisecond
+	bootFlushDelay = 250 * time.Millisecond
+)
 
 func (s *Store) writer() {
 	defer close(s.done)
@@ -104,8 +109,14 @@ func (s *Store) writer() {
 		case <-s.quit:
 			return
 		}
+		s.mu.Lock()
+		delay := bootFlushDelay
+		if s.booted {
+			delay = flushDelay
+		}
+		s.mu.Unlock()
 		select {
-		case <-time.After(flushDelay):
+		case <-time.After(delay):
 		case <-s.quit:
 			return
 		}
