@@ -55,7 +55,9 @@ plus what they depend on, in the foreground.`,
   hiverun backend admin       # those two and what they depend on
   hiverun -f Procfile.dev -m all=1,worker=3
   hiverun check --json        # validate, print the plan
-  hiverun run -- env          # a command with the stack's environment`,
+  hiverun up --detach         # CI: boot in the background, return once ready
+  hiverun status              # from another terminal; then hiverun stop
+  hiverun run --with backend -- go test ./e2e/...`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
