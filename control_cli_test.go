@@ -96,7 +96,7 @@ func TestControlSocketFaults(t *testing.T) {
 	if r := hiverun(t, dir, nil, "status"); r.code != 0 {
 		t.Fatalf("supervisor hurt by bad requests: %s", r.stdout)
 	}
-	if os.Geteuid() == 0 {
+	if _, err := os.Stat("/usr/bin/python3"); os.Geteuid() == 0 && err == nil {
 		// As nobody: the 0700 folder and 0600 socket keep it out.
 		os.Chmod(filepath.Dir(dir), 0o755)
 		os.Chmod(dir, 0o755)

@@ -41,7 +41,8 @@ func Reclaim(ctx context.Context, d *Dir, o ReclaimOptions) (*Memory, int, error
 		o.Say = func(string, ...any) {}
 	}
 	if o.Wait == 0 {
-		o.Wait = 30 * time.Second
+		// An earlier stack may have long graces: as long as `stop` waits.
+		o.Wait = 2 * time.Minute
 	}
 	if err := takeLock(ctx, d, o); err != nil {
 		return nil, 0, err
