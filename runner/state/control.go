@@ -2,6 +2,9 @@ package state
 
 import (
 	"bufio"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hiverun/hiverun/runner"
@@ -19,6 +23,7 @@ const controlName = "control.sock"
 // controlRequest is the wire form of a request: one JSON object per
 // connection, answered by one JSON object.
 type controlRequest struct {
+	Token string   `json:"token,omitempty"` // loopback transport only
 	Op    string   `json:"op"`
 	Names []string `json:"names"`
 	Deps  bool     `json:"deps"`
@@ -28,13 +33,25 @@ type controlRequest struct {
 // Control is the live supervisor's end of the control channel: a unix
 // socket in the state folder, 0600, that also checks who connects.
 type Control struct {
-	l    net.Listener
-	reqs chan runner.ControlRequest
-	done chan struct{}
+	token string // set on the loopback transport: requests must carry it
+	l     net.Listener
+	reqs  chan runner.ControlRequest
+	done  chan struct{}
 }
 
-// ListenControl opens the control socket. Requests arrive on Requests.
+// ListenControl opens the control channel: a unix socket, or on Windows
+// a loopback port whose address and token are in a 0600 file. Requests
+// arrive on Requests.
 func (d *Dir) ListenControl() (*Control, error) {
+	return d.listenControl(loopbackControl)
+}
+
+const addrName = "control.addr"
+
+func (d *Dir) listenControl(loopback bool) (*Control, error) {
+	if loopback {
+		return d.listenLoopback()
+	}
 	p := filepath.Join(d.Path, controlName)
 	if fi, err := os.Lstat(p); err == nil {
 		// A socket (or a symlink) left by a killed supervisor: remove
@@ -54,9 +71,33 @@ func (d *Dir) ListenControl() (*Control, error) {
 		l.Close()
 		return nil, err
 	}
-	c := &Control{l: l, reqs: make(chan runner.ControlRequest), done: make(chan struct{})}
+	return d.serveControl(l, ""), nil
+}
+
+// listenLoopback serves on 127.0.0.1 and writes where, with a random
+// token that only this user can read: the token is the peer check.
+func (d *Dir) listenLoopback() (*Control, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("control port: %w", err)
+	}
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		l.Close()
+		return nil, err
+	}
+	token := hex.EncodeToString(b)
+	if err := d.WriteFile(addrName, []byte(l.Addr().String()+" "+token+"\n"), true); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return d.serveControl(l, token), nil
+}
+
+func (d *Dir) serveControl(l net.Listener, token string) *Control {
+	c := &Control{l: l, token: token, reqs: make(chan runner.ControlRequest), done: make(chan struct{})}
 	go c.serve()
-	return c, nil
+	return c
 }
 
 // Requests delivers the requests to the runner.
@@ -85,7 +126,7 @@ func reply(conn net.Conn, r runner.ControlReply) {
 func (c *Control) handle(conn net.Conn) {
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
-	if err := checkPeer(conn); err != nil {
+	if err := c.checkPeer(conn); err != nil {
 		reply(conn, runner.ControlReply{Error: "refused: " + err.Error()})
 		return
 	}
@@ -93,6 +134,10 @@ func (c *Control) handle(conn net.Conn) {
 	dec := json.NewDecoder(bufio.NewReader(io.LimitReader(conn, 64<<10)))
 	if err := dec.Decode(&req); err != nil {
 		reply(conn, runner.ControlReply{Error: "malformed request: " + err.Error()})
+		return
+	}
+	if c.token != "" && subtle.ConstantTimeCompare([]byte(req.Token), []byte(c.token)) != 1 {
+		reply(conn, runner.ControlReply{Error: "refused: wrong token"})
 		return
 	}
 	if req.Op == "ping" {
@@ -125,12 +170,28 @@ func (d *Dir) Ask(op string, names []string, deps bool) (runner.ControlReply, er
 
 // AskEnv is Ask with an environment (for reload).
 func (d *Dir) AskEnv(op string, names []string, deps bool, env []string) (runner.ControlReply, error) {
-	conn, err := net.DialTimeout("unix", filepath.Join(d.Path, controlName), 2*time.Second)
+	return d.ask(loopbackControl, controlRequest{Op: op, Names: names, Deps: deps, Env: env})
+}
+
+func (d *Dir) ask(loopback bool, req controlRequest) (runner.ControlReply, error) {
+	var conn net.Conn
+	var err error
+	if loopback {
+		data, rerr := d.ReadFile(addrName)
+		if rerr != nil {
+			return runner.ControlReply{}, ErrNoSupervisor
+		}
+		addr, token, _ := strings.Cut(strings.TrimSpace(string(data)), " ")
+		req.Token = token
+		conn, err = net.DialTimeout("tcp", addr, 2*time.Second)
+	} else {
+		conn, err = net.DialTimeout("unix", filepath.Join(d.Path, controlName), 2*time.Second)
+	}
 	if err != nil {
 		return runner.ControlReply{}, ErrNoSupervisor
 	}
 	defer conn.Close()
-	if err := json.NewEncoder(conn).Encode(controlRequest{Op: op, Names: names, Deps: deps, Env: env}); err != nil {
+	if err := json.NewEncoder(conn).Encode(req); err != nil {
 		return runner.ControlReply{}, err
 	}
 	// A restart waits for readiness: bounded, so a wedged supervisor

@@ -3,12 +3,16 @@
 package state
 
 import (
+	"encoding/json"
 	"errors"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hiverun/hiverun/runner"
 )
 
 func TestOpenCreatesPrivateFolder(t *testing.T) {
@@ -195,5 +199,42 @@ func TestLogFormatAndSymlink(t *testing.T) {
 	}
 	if tb, _ := os.ReadFile(target); len(tb) != 0 {
 		t.Fatalf("wrote through a symlink")
+	}
+}
+
+// TestLoopbackControl exercises the transport Windows uses: a loopback
+// port and a token in a 0600 file; a request without the token is
+// refused.
+func TestLoopbackControl(t *testing.T) {
+	d, _ := Open(t.TempDir(), true)
+	c, err := d.listenControl(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	go func() {
+		for req := range c.Requests() {
+			req.Reply <- runner.ControlReply{OK: true, Message: req.Op + " " + strings.Join(req.Names, ",")}
+		}
+	}()
+	r, err := d.ask(true, controlRequest{Op: "restart", Names: []string{"web"}})
+	if err != nil || !r.OK || r.Message != "restart web" {
+		t.Fatalf("ask: %+v %v", r, err)
+	}
+	fi, _ := os.Stat(filepath.Join(d.Path, addrName))
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("control.addr mode %v", fi.Mode())
+	}
+	data, _ := os.ReadFile(filepath.Join(d.Path, addrName))
+	addr, _, _ := strings.Cut(strings.TrimSpace(string(data)), " ")
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.Write([]byte(`{"op":"stop","names":["web"],"token":"guess"}` + "\n"))
+	var reply runner.ControlReply
+	if err := json.NewDecoder(conn).Decode(&reply); err != nil || reply.OK || !strings.Contains(reply.Error, "wrong token") {
+		t.Fatalf("without the token: %+v %v", reply, err)
 	}
 }
