@@ -21,9 +21,9 @@ func (r *run) handle(ev event) {
 			r.active--
 			r.say("%s done in %s (exit 0)", in.spec.Display, fmtSecs(took))
 		} else if in.spec.Check.Kind != procfile.CheckNone {
-			r.say("%s ready in %s (%s)", in.spec.Display, fmtSecs(took), in.spec.Check)
+			r.say("%s ready in %s (pid %d, %s)", in.spec.Display, fmtSecs(took), in.getPid(), in.spec.Check)
 		} else if in.spec.Proc.Delay > 0 {
-			r.say("%s ready: still running after %s", in.spec.Display, in.spec.Proc.Delay)
+			r.say("%s ready: still running after %s (pid %d)", in.spec.Display, in.spec.Proc.Delay, in.getPid())
 		}
 		// Without a check or a delay, ready is the same as started: one
 		// line says both.

@@ -64,6 +64,12 @@ func (in *inst) setState(s State) {
 	in.mu.Unlock()
 }
 
+func (in *inst) getPid() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.pid
+}
+
 func (in *inst) getState() State {
 	in.mu.Lock()
 	defer in.mu.Unlock()
