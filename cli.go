@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -204,8 +203,6 @@ func newVersionCmd() *cobra.Command {
 		},
 	}
 }
-
-func durationMillis(d time.Duration) int64 { return d.Milliseconds() }
 
 // printJSON writes v as one indented JSON object: the --json outputs.
 func printJSON(w io.Writer, v any) error {

@@ -86,7 +86,7 @@ func buildReport(plan *procfile.Plan) checkReport {
 	for _, p := range plan.Selected {
 		cp := checkProcess{
 			Name: p.Name, Command: p.Command, Line: p.Line, Depends: p.Depends,
-			TimeoutMS: durationMillis(p.Timeout), DelayMS: durationMillis(p.Delay),
+			TimeoutMS: p.Timeout.Milliseconds(), DelayMS: p.Delay.Milliseconds(),
 			Optional: p.Optional, Oneshot: p.Oneshot, Restart: p.Restart, Signal: p.Signal,
 			Instances: plan.Count[p.Name],
 		}
@@ -106,7 +106,7 @@ func buildReport(plan *procfile.Plan) checkReport {
 			cp.Port, cp.PortOwned = in.Port, in.PortOwned
 			cp.Health = in.Check.String()
 			cp.Dir = in.Dir
-			cp.GraceMS = durationMillis(in.Grace)
+			cp.GraceMS = in.Grace.Milliseconds()
 		}
 		rep.Processes = append(rep.Processes, cp)
 	}

@@ -38,13 +38,13 @@ func TestRestartAndStopFromAnotherTerminal(t *testing.T) {
 		}
 		return out
 	}
-	time.Sleep(100 * time.Millisecond) // memory.json follows within tens of ms
+	// memory.json is written before the ready line and before a
+	// restart is answered: no waiting needed.
 	before := pids()
 	r := hiverun(t, dir, nil, "restart", "a")
 	if r.code != 0 || r.stdout != "restarted a\n" {
 		t.Fatalf("restart: %d %q %q", r.code, r.stdout, r.stderr)
 	}
-	time.Sleep(100 * time.Millisecond)
 	after := pids()
 	if after["a.1"] == before["a.1"] || after["a.1"] == 0 || after["b.1"] != before["b.1"] || after["c.1"] != before["c.1"] {
 		t.Fatalf("pids before %v, after %v", before, after)
@@ -53,8 +53,10 @@ func TestRestartAndStopFromAnotherTerminal(t *testing.T) {
 	if r.code != 0 || r.stdout != "stopped c\n" {
 		t.Fatalf("stop c: %d %q %q", r.code, r.stdout, r.stderr)
 	}
-	time.Sleep(200 * time.Millisecond)
-	if !strings.Contains(s.Output(), "c stopped on request") || strings.Contains(s.Output(), "stopping:") {
+	if _, err := s.WaitLine("c stopped on request", 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(s.Output(), "stopping:") {
 		t.Fatalf("output:\n%s", s.Output())
 	}
 	if r := hiverun(t, dir, nil, "restart", "nope"); r.code != 1 || !strings.Contains(r.stderr, `unknown process "nope"`) {

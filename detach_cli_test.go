@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/bench"
+	"github.com/hiverun/hiverun/runner/proc"
 )
 
 // ciStack is 5 services: a migration, a backend, a front end, a worker,
@@ -178,7 +179,10 @@ func TestDetachedSupervisorKilled(t *testing.T) {
 		t.Fatal("no supervisor pid")
 	}
 	syscall.Kill(sup, syscall.SIGKILL)
-	time.Sleep(100 * time.Millisecond)
+	deadline := time.Now().Add(2 * time.Second)
+	for proc.PidAlive(sup) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
 	st = status(t, dir)
 	if st.OK || st.Supervisor.Alive || len(st.Instances) != 2 || st.Instances[0].State != "orphaned" {
 		t.Fatalf("status after kill: %+v", st)
@@ -204,7 +208,10 @@ func TestLogsFollowAndWaitTimeout(t *testing.T) {
 	if err := f.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(600 * time.Millisecond)
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(out.String(), "ticker | tick 8\n") && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if r := hiverun(t, dir, nil, "stop"); r.code != 0 {
 		t.Fatal(r.stderr)
 	}

@@ -23,6 +23,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/hiverun/hiverun/runner/proc"
 )
 
 // Build compiles hiverun into dir and returns the binary's path.
@@ -143,29 +145,7 @@ func (s *Stack) Interrupt() (time.Duration, error) {
 }
 
 // Living lists processes carrying BENCH_ID=id that are not zombies.
-func Living(id string) []int {
-	var out []int
-	needle := []byte("BENCH_ID=" + id + "\x00")
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
-		if err != nil || !bytes.Contains(env, needle) {
-			continue
-		}
-		stat, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		if i := bytes.LastIndexByte(stat, ')'); i > 0 && i+2 < len(stat) && stat[i+2] != 'Z' {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
+func Living(id string) []int { return proc.FindByEnv("BENCH_ID=" + id) }
 
 // Comms counts processes carrying id by their command name. It reads the
 // cheap stat file first and the environment only of processes named

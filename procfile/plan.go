@@ -34,7 +34,8 @@ type Instance struct {
 	Port      int
 	PortOwned bool
 	Env       *Env
-	Dir       string // absolute
+	Environ   []string // Env as "KEY=value", made once for every start
+	Dir       string   // absolute
 	Exec      Exec
 	Check     Check
 	Clean     []string // globs relative to Dir's root, variables expanded
@@ -172,7 +173,7 @@ func resolveInstance(pl *Plan, p *Process, n int, o Options) (*Instance, error) 
 	if _, ok := env.Values["PYTHONUNBUFFERED"]; !ok {
 		env.Set("PYTHONUNBUFFERED", "1", "hiverun")
 	}
-	in.Env = env
+	in.Env, in.Environ = env, env.List()
 
 	in.Dir = pl.Root
 	if p.Dir != "" {

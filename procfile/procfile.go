@@ -7,7 +7,6 @@ package procfile
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -217,6 +216,3 @@ func dropReason(line string) string {
 		return fmt.Sprintf("invalid process name %q, foreman ignores this line; %s", name, want)
 	}
 }
-
-// ErrNoProcesses is returned by Resolve for a Procfile with no process.
-var ErrNoProcesses = errors.New("no processes defined")

@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -144,25 +143,7 @@ func (h *harness) waitFor(s string, limit time.Duration) {
 }
 
 // leftovers lists living processes carrying this test's id.
-func (h *harness) leftovers() []int {
-	var out []int
-	ents, _ := os.ReadDir("/proc")
-	needle := []byte("HIVERUN_TEST_ID=" + h.id + "\x00")
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == os.Getpid() {
-			continue
-		}
-		env, err := os.ReadFile("/proc/" + e.Name() + "/environ")
-		if err != nil || !bytes.Contains(env, needle) {
-			continue
-		}
-		if proc.PidAlive(pid) {
-			out = append(out, pid)
-		}
-	}
-	return out
-}
+func (h *harness) leftovers() []int { return proc.FindByEnv("HIVERUN_TEST_ID=" + h.id) }
 
 // lines returns the output lines of one process ("name | text" → text).
 func (h *harness) lines(name string) []string {

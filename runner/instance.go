@@ -238,7 +238,7 @@ func (r *run) supervise(in *inst) {
 // pseudo-terminal) read by pump.
 func (r *run) start(in *inst) (*child, error) {
 	spec := in.cur
-	env := append(spec.Env.List(), r.opts.ExtraEnv...)
+	env := append(spec.Environ[:len(spec.Environ):len(spec.Environ)], r.opts.ExtraEnv...)
 	var cmd *exec.Cmd
 	if spec.Exec.Script == "" {
 		if path := r.paths.Look(spec.Exec.Argv[0], spec.Env.Values["PATH"], spec.Dir); path != "" {
@@ -365,7 +365,7 @@ func (r *run) becomeReady(in *inst, p *child) error {
 		}
 	}
 	in.setState(StateChecking)
-	ck := newChecker(spec.Check, spec.Env.List(), spec.Dir, r.reaper)
+	ck := newChecker(spec.Check, spec.Environ, spec.Dir, r.reaper)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -154,7 +153,6 @@ fast: python3 -c "import time,sys; [print('line-%d-' % i + 'p'*100) for i in ran
 	if lead := total - finished.Sub(start); lead > total/2 {
 		t.Errorf("producer finished %s before the end of a %s run: output was buffered, not back-pressured", lead, total)
 	}
-	_ = syscall.Getpid
 }
 
 func TestNoTornLinesWithLiveLine(t *testing.T) {

@@ -118,6 +118,8 @@ web: sh -c 'echo web up; sleep 30'
 `)
 	res := h.start(t.Context(), nil)
 	h.waitFor("| ready in", 10*time.Second)
+	// web is ready once started; its first line may come after the summary.
+	h.waitFor("web     | web up", 5*time.Second)
 	out := h.out.String()
 	for _, want := range []string{"redis (optional) failed", "worker (optional) skipped: it depends on redis", "task    | task ran", "web     | web up", "(2 optional not running)"} {
 		if !strings.Contains(out, want) {
@@ -215,7 +217,7 @@ func TestSecondInterruptKillsAtOnce(t *testing.T) {
 	res := h.start(t.Context(), nil) // grace is 5s
 	h.waitFor("stubborn | up", 5*time.Second)
 	h.sigs <- syscall.SIGINT
-	time.Sleep(100 * time.Millisecond)
+	h.waitFor("stopping: received interrupt", 5*time.Second)
 	start := time.Now()
 	h.sigs <- syscall.SIGINT
 	if err := <-res; err != nil {

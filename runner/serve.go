@@ -261,7 +261,7 @@ func (r *run) monitor(in *inst, p *child) monitorHandle {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		ck := newChecker(spec.Check, spec.Env.List(), spec.Dir, r.reaper)
+		ck := newChecker(spec.Check, spec.Environ, spec.Dir, r.reaper)
 		fails, unhealthy := 0, false
 		for {
 			select {

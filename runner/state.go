@@ -27,5 +27,3 @@ func (s State) String() string {
 	}
 	return "state(" + strconv.Itoa(int(s)) + ")"
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }

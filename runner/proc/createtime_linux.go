@@ -40,29 +40,15 @@ func bootTime() (int64, error) {
 	return bootSecs, bootErr
 }
 
-// createTime reads the start time of pid (field 22 of /proc/PID/stat, in
-// clock ticks since boot).
+// createTime is the boot time plus pid's start time from /proc.
 func createTime(pid int) (int64, error) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, err
-	}
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 || i+2 >= len(b) {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
-	}
-	f := bytes.Fields(b[i+2:])
-	// Fields after the command: state is field 3, starttime field 22.
-	if len(f) < 20 {
-		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", pid)
-	}
-	ticks, err := strconv.ParseInt(string(f[19]), 10, 64)
-	if err != nil {
-		return 0, err
+	s, ok := ReadStat(pid)
+	if !ok {
+		return 0, fmt.Errorf("no process %d", pid)
 	}
 	boot, err := bootTime()
 	if err != nil {
 		return 0, err
 	}
-	return boot*1000 + ticks*1000/clockTicks, nil
+	return boot*1000 + s.StartTicks*1000/clockTicks, nil
 }

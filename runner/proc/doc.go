@@ -13,5 +13,6 @@ var ErrNoPTY = errors.New("pseudo-terminals are not supported here")
 // Stat is what hiverun reads of /proc/PID/stat.
 type Stat struct {
 	Pid, PPid, Pgid int
-	State           byte // R, S, D, Z, ...
+	State           byte  // R, S, D, Z, ...
+	StartTicks      int64 // clock ticks after boot
 }

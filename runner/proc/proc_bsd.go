@@ -26,14 +26,9 @@ func reapPid(pid int) {}
 
 const canAdopt = false
 
-// GroupMembers cannot list a group without /proc; signalling the group
-// itself still reaches them.
-func GroupMembers(pgid int) []int {
-	if pgid > 0 && syscall.Kill(-pgid, 0) == nil {
-		return []int{-pgid}
-	}
-	return nil
-}
+// GroupMembers cannot list a group without /proc (GroupLiving still
+// tells whether it has members).
+func GroupMembers(pgid int) []int { return nil }
 
 // Descendants is not available without /proc.
 func Descendants(pid int) []int { return nil }

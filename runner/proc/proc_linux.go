@@ -22,15 +22,17 @@ func ReadStat(pid int) (Stat, bool) {
 		return Stat{}, false
 	}
 	f := bytes.Fields(b[i+2:])
-	if len(f) < 3 {
+	// Counted from the state (field 3 of the file): starttime is field 22.
+	if len(f) < 20 {
 		return Stat{}, false
 	}
 	ppid, _ := strconv.Atoi(string(f[1]))
 	pgid, _ := strconv.Atoi(string(f[2]))
-	return Stat{Pid: pid, PPid: ppid, Pgid: pgid, State: f[0][0]}, true
+	start, _ := strconv.ParseInt(string(f[19]), 10, 64)
+	return Stat{Pid: pid, PPid: ppid, Pgid: pgid, State: f[0][0], StartTicks: start}, true
 }
 
-// allStats lists every process of the machine.
+// AllStats lists every process of the machine.
 func AllStats() []Stat {
 	d, err := os.Open("/proc")
 	if err != nil {

@@ -107,3 +107,6 @@ func SignalGroup(pgid int, sig string) {
 
 // GroupExists tells whether kill(0) reaches group pgid (zombies count).
 func GroupExists(pgid int) bool { return pgid > 0 && (&Group{pgid: pgid}).Alive() }
+
+// GroupLiving tells whether group pgid has a member that is not a zombie.
+func GroupLiving(pgid int) bool { return pgid > 0 && (&Group{pgid: pgid}).Living() }

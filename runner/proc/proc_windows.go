@@ -163,6 +163,9 @@ func SignalGroup(pgid int, sig string) {}
 // GroupExists is false: Windows trees are jobs, not groups.
 func GroupExists(pgid int) bool { return false }
 
+// GroupLiving is false: Windows trees are jobs, not groups.
+func GroupLiving(pgid int) bool { return false }
+
 // FindByEnv cannot read other processes' environments here.
 func FindByEnv(entry string) []int { return nil }
 

@@ -1,7 +1,6 @@
 package state
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -68,5 +67,3 @@ func (d *Dir) Held() (bool, int) {
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(b[:n])))
 	return true, pid
 }
-
-func (d *Dir) String() string { return fmt.Sprintf("state folder %s", d.Path) }

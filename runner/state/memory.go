@@ -35,7 +35,7 @@ type Memory struct {
 // Supervisor is the hiverun process that owns the stack.
 type Supervisor struct {
 	PID        int       `json:"pid"`
-	CreateTime int64     `json:"create_time"` // ms since the epoch, as gopsutil reports it
+	CreateTime int64     `json:"create_time"` // ms since the epoch (proc.CreateTime)
 	StartedAt  time.Time `json:"started_at"`
 	Procfile   string    `json:"procfile"`
 	Root       string    `json:"root"`
@@ -84,18 +84,8 @@ func (in *Instance) Running() bool {
 }
 
 // Ours tells whether the recorded process still runs and is provably the
-// one recorded: by its create time, or, where its supervisor had not yet
-// looked that up, by having been created no later than its recorded
-// start.
-func (in *Instance) Ours() bool {
-	if in.PID <= 0 {
-		return false
-	}
-	if in.CreateTime != 0 {
-		return proc.Ours(in.PID, in.CreateTime)
-	}
-	return in.StartedAt != nil && proc.CreatedBefore(in.PID, *in.StartedAt, 10*time.Second)
-}
+// one recorded: same pid, same create time.
+func (in *Instance) Ours() bool { return proc.Ours(in.PID, in.CreateTime) }
 
 // Startup is one boot of the stack.
 type Startup struct {

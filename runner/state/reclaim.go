@@ -55,7 +55,7 @@ func Reclaim(ctx context.Context, d *Dir, o ReclaimOptions) (*Memory, int, error
 	if n > 0 {
 		o.Say("reclaimed %d process(es) left by an earlier run: %s", n, strings.Join(names, ", "))
 	}
-	if err := checkPorts(ctx, o); err != nil {
+	if err := checkPorts(ctx, o, n > 0); err != nil {
 		return nil, n, err
 	}
 	return mem, n, nil
@@ -151,13 +151,7 @@ func StopLeftovers(ctx context.Context, d *Dir, mem *Memory, names []string, pla
 			continue
 		}
 		lo := leftover{name: in.Name, pid: in.PID, pgid: in.PGID, ct: in.CreateTime}
-		ours := in.Ours()
-		if ours && lo.ct == 0 {
-			// Its supervisor died before looking up its create time;
-			// the moment it recorded the start proved it instead.
-			lo.ct, _ = proc.CreateTime(in.PID)
-		}
-		if ours || groupOutlived(in.PGID) {
+		if in.Ours() || groupOutlived(in.PGID) {
 			found = append(found, lo)
 		} else {
 			log.Write(time.Now(), "INFO", fmt.Sprintf("dropped stale record %s: pid %d is gone or is another process now", in.Name, in.PID))
@@ -247,7 +241,7 @@ func groupOutlived(pgid int) bool {
 	if pgid <= 0 || proc.PidAlive(pgid) {
 		return false
 	}
-	return len(proc.GroupMembers(pgid)) > 0
+	return proc.GroupLiving(pgid)
 }
 
 // stopAll stops the leftovers together: each gets its signal on its
@@ -338,13 +332,16 @@ func leftoverAlive(lo leftover, since time.Duration) bool {
 	if since < 50*time.Millisecond {
 		return true
 	}
-	return len(proc.GroupMembers(lo.pgid)) > 0
+	return proc.GroupLiving(lo.pgid)
 }
 
 func stopOne(ctx context.Context, lo leftover) { stopAll(ctx, []leftover{lo}) }
 
 // checkPorts makes sure every owned port is free before anything starts.
-func checkPorts(ctx context.Context, o ReclaimOptions) error {
+// reclaimed says processes were just stopped: a port still busy with no
+// holder to be seen may be one of their sockets being torn down, and gets
+// a second to come free before it is refused.
+func checkPorts(ctx context.Context, o ReclaimOptions, reclaimed bool) error {
 	if o.Plan == nil {
 		return nil
 	}
@@ -353,6 +350,16 @@ func checkPorts(ctx context.Context, o ReclaimOptions) error {
 			continue
 		}
 		holder := proc.ListenerPID(ctx, in.Port)
+		if holder == 0 && reclaimed {
+			deadline := time.Now().Add(time.Second)
+			for !portFree(in.Port) && time.Now().Before(deadline) {
+				time.Sleep(10 * time.Millisecond)
+			}
+			if portFree(in.Port) {
+				continue
+			}
+			holder = proc.ListenerPID(ctx, in.Port)
+		}
 		if holder == 0 {
 			return &Refused{Msg: fmt.Sprintf("port %d (%s) is in use and hiverun cannot see by whom (another user's process?); free it or change port=", in.Port, in.Name)}
 		}

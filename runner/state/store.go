@@ -127,34 +127,6 @@ func (s *Store) writer() {
 func (s *Store) flush() {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
-	// Create times are looked up here, off the path of starting. A
-	// process created after its start was recorded is not the one
-	// started (its pid was reused): it gets no create time, and so is
-	// never taken for ours.
-	type want struct {
-		in      *Instance
-		pid     int
-		started time.Time
-	}
-	var need []want
-	s.mu.Lock()
-	for _, in := range s.mem.Instances {
-		if in.PID > 0 && in.CreateTime == 0 && in.Running() && in.StartedAt != nil {
-			need = append(need, want{in, in.PID, *in.StartedAt})
-		}
-	}
-	s.mu.Unlock()
-	for _, w := range need {
-		ct, err := proc.CreateTime(w.pid)
-		if err != nil || time.UnixMilli(ct).After(w.started.Add(1100*time.Millisecond)) {
-			continue
-		}
-		s.mu.Lock()
-		if w.in.PID == w.pid && w.in.CreateTime == 0 {
-			w.in.CreateTime = ct
-		}
-		s.mu.Unlock()
-	}
 	s.mu.Lock()
 	// Marshal under the lock: a consistent snapshot.
 	err := s.dir.SaveMemory(s.mem)
@@ -208,13 +180,16 @@ func (s *Store) Record(r runner.Record) {
 	if r.Kind == runner.RecStarted {
 		// The pidfile is written with the next flush, off the path of
 		// starting: a supervisor killed before it still leaves its
-		// processes findable by the stack id in their environment.
+		// processes findable by the stack id in their environment. The
+		// create time is read now (one /proc read): later, the pid
+		// might already name another process.
+		ct, _ := proc.CreateTime(r.PID)
 		s.updateAt(r.Instance.Name, func(in *Instance) {
 			t := r.At
 			if in.StartedAt != nil {
 				in.Restarts++
 			}
-			in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, 0, "starting", &t
+			in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, ct, "starting", &t
 			in.Fingerprint, in.Command = procfile.Fingerprint(r.Instance), r.Instance.Proc.Command
 			in.ReadyAt, in.ExitCode, in.Health = nil, nil, nil
 		}, true)
