@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,11 +17,14 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/bench"
+	"github.com/hiverun/hiverun/runner/proc"
 )
 
-// portBase gives each test its own ports, away from the bench's.
+// portBase gives each test its own ports, away from the bench's and below
+// the kernel's ephemeral range (32768 up), where any outgoing connection,
+// or its TIME_WAIT for a minute after, could take a test's port.
 func portBase(t *testing.T, slot int) int {
-	return 40000 + slot*20 + int(time.Now().UnixNano()/1e6%10)*2
+	return 26000 + slot*20 + int(time.Now().UnixNano()/1e6%10)*2
 }
 
 // crashStack is 5 processes, two of them listening, each with a child.
@@ -244,6 +248,56 @@ func TestForeignPortHolder(t *testing.T) {
 	}
 	if _, err := s.Interrupt(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPortTakenByConnection: a port that no server holds but a connection
+// uses as its local end (a client given it by the kernel, or its TIME_WAIT
+// after) is refused naming the connection, not "cannot see by whom". It is
+// how an earlier CI run failed: a test's port lay in the ephemeral range.
+func TestPortTakenByConnection(t *testing.T) {
+	lo, _, ok := proc.EphemeralPorts()
+	if !ok {
+		t.Skip("no ephemeral port range to read")
+	}
+	srv, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var client net.Conn
+	var port int
+	for i := 0; client == nil && i < 20; i++ {
+		port = lo + 5000 + int(time.Now().UnixNano()/1000%5000)
+		d := net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: port}}
+		client, _ = d.Dial("tcp", srv.Addr().String())
+	}
+	if client == nil {
+		t.Fatal("no local port could be bound")
+	}
+	server, err := srv.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := project(t, map[string]string{"Procfile": fmt.Sprintf("# hiverun: port=%d\napi: python3 -m http.server %d --bind 127.0.0.1\n", port, port)})
+	conn := fmt.Sprintf("127.0.0.1:%d->%s", port, srv.Addr())
+
+	r := hiverun(t, dir, nil, "--no-color")
+	for _, want := range []string{"ESTABLISHED " + conn, "not a server", fmt.Sprintf("pid %d", os.Getpid()), fmt.Sprintf("below %d", lo)} {
+		if r.code != 3 || !strings.Contains(r.stderr, want) {
+			t.Errorf("exit %d, message lacks %q: %s", r.code, want, r.stderr)
+		}
+	}
+	// The client closes first, so its end waits out TIME_WAIT with no
+	// process behind it.
+	client.Close()
+	time.Sleep(20 * time.Millisecond)
+	server.Close()
+	r = hiverun(t, dir, nil, "--no-color")
+	for _, want := range []string{"TIME_WAIT " + conn, "no process"} {
+		if r.code != 3 || !strings.Contains(r.stderr, want) {
+			t.Errorf("exit %d, message lacks %q: %s", r.code, want, r.stderr)
+		}
 	}
 }
 

@@ -55,7 +55,7 @@ func TestBootChain(t *testing.T) {
 	attempts(t, func() (bool, string) {
 		var hv, bl, gaps []time.Duration
 		for i := 0; i < runs; i++ {
-			r, err := Boot(bin, 5, 32000+i*10)
+			r, err := Boot(bin, 5, 28000+i*10)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,7 +73,7 @@ func TestIndependentStartInParallel(t *testing.T) {
 	attempts(t, func() (bool, string) {
 		var ind, one []time.Duration
 		for i := 0; i < runs; i++ {
-			r, err := Parallel(bin, 4, 33000+i*10)
+			r, err := Parallel(bin, 4, 29000+i*10)
 			if err != nil {
 				t.Fatal(err)
 			}

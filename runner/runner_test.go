@@ -19,7 +19,8 @@ func syscallKill(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }
 
 func freePort(t *testing.T) int {
 	t.Helper()
-	return 20000 + int(time.Now().UnixNano()%20000)
+	// Below the ephemeral range (32768 up), which outgoing connections use.
+	return 20000 + int(time.Now().UnixNano()%6000)
 }
 
 func exitCode(err error) int {

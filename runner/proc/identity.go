@@ -76,19 +76,51 @@ func Describe(pid int) Described {
 	return d
 }
 
-// ListenerPID finds the process listening on TCP port, or 0 (free, or the
-// holder cannot be seen).
-func ListenerPID(ctx context.Context, port int) int {
+// PortUse is what keeps a TCP port from being listened on.
+type PortUse struct {
+	// PID is the process listening on it, or 0.
+	PID int
+	// Conn describes a connection whose local end is the port (say
+	// "TIME_WAIT 127.0.0.1:40058->127.0.0.1:8000"), which blocks a server
+	// from binding it just as a listener does; ConnPID is its process, 0
+	// when only the kernel still holds it. Empty when there is a listener
+	// or nothing could be seen.
+	Conn    string
+	ConnPID int
+}
+
+// PortHolder tells what holds TCP port: a listener first, else a
+// connection using it as its local port. The zero PortUse means the
+// holder cannot be seen (another user's process, another namespace).
+func PortHolder(ctx context.Context, port int) PortUse {
 	conns, err := net.ConnectionsWithContext(ctx, "tcp")
 	if err != nil {
-		return 0
+		return PortUse{}
 	}
+	var use PortUse
 	for _, c := range conns {
-		if c.Laddr.Port == uint32(port) && strings.EqualFold(c.Status, "LISTEN") && c.Pid > 0 {
-			return int(c.Pid)
+		if c.Laddr.Port != uint32(port) {
+			continue
+		}
+		if strings.EqualFold(c.Status, "LISTEN") {
+			if c.Pid > 0 {
+				return PortUse{PID: int(c.Pid)}
+			}
+			continue
+		}
+		if use.Conn == "" || use.ConnPID == 0 && c.Pid > 0 {
+			use.Conn = fmt.Sprintf("%s %s->%s", c.Status, hostPort(c.Laddr), hostPort(c.Raddr))
+			use.ConnPID = int(c.Pid)
 		}
 	}
-	return 0
+	return use
+}
+
+func hostPort(a net.Addr) string {
+	if strings.Contains(a.IP, ":") {
+		return fmt.Sprintf("[%s]:%d", a.IP, a.Port)
+	}
+	return fmt.Sprintf("%s:%d", a.IP, a.Port)
 }
 
 // Usage is a process's resource use.

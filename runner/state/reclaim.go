@@ -349,8 +349,8 @@ func checkPorts(ctx context.Context, o ReclaimOptions, reclaimed bool) error {
 		if !in.PortOwned || portFree(in.Port) {
 			continue
 		}
-		holder := proc.ListenerPID(ctx, in.Port)
-		if holder == 0 && reclaimed {
+		use := proc.PortHolder(ctx, in.Port)
+		if use.PID == 0 && reclaimed {
 			deadline := time.Now().Add(time.Second)
 			for !portFree(in.Port) && time.Now().Before(deadline) {
 				time.Sleep(10 * time.Millisecond)
@@ -358,11 +358,12 @@ func checkPorts(ctx context.Context, o ReclaimOptions, reclaimed bool) error {
 			if portFree(in.Port) {
 				continue
 			}
-			holder = proc.ListenerPID(ctx, in.Port)
+			use = proc.PortHolder(ctx, in.Port)
 		}
-		if holder == 0 {
-			return &Refused{Msg: fmt.Sprintf("port %d (%s) is in use and hiverun cannot see by whom (another user's process?); free it or change port=", in.Port, in.Name)}
+		if use.PID == 0 {
+			return &Refused{Msg: blockedPort(in.Port, in.Name, use)}
 		}
+		holder := use.PID
 		desc := proc.Describe(holder)
 		if !o.Force {
 			return &Refused{Msg: fmt.Sprintf("port %d (%s) is held by %s, which hiverun did not start; stop it, or run with --force to stop it (same user only)", in.Port, in.Name, desc)}
@@ -383,6 +384,26 @@ func checkPorts(ctx context.Context, o ReclaimOptions, reclaimed bool) error {
 		}
 	}
 	return nil
+}
+
+// blockedPort explains a port that no server holds yet cannot be bound.
+// --force does not apply: a connection's process is a client, not a
+// server squatting on the port, and stopping it is not hiverun's call.
+func blockedPort(port int, name string, use proc.PortUse) string {
+	if use.Conn == "" {
+		return fmt.Sprintf("port %d (%s) is in use and hiverun cannot see by whom (another user's process?); free it or change port=", port, name)
+	}
+	by := "no process; the kernel lets it go within a minute"
+	if use.ConnPID > 0 {
+		by = proc.Describe(use.ConnPID).String()
+	} else if !strings.HasPrefix(use.Conn, "TIME_WAIT") && !strings.HasPrefix(use.Conn, "FIN_WAIT") && !strings.HasPrefix(use.Conn, "LAST_ACK") && !strings.HasPrefix(use.Conn, "CLOSING") {
+		by = "its process cannot be seen"
+	}
+	hint := "wait for it to close or change port="
+	if lo, hi, ok := proc.EphemeralPorts(); ok && port >= lo && port <= hi {
+		hint = fmt.Sprintf("ports %d-%d are where the kernel picks the local ports of outgoing connections, so any connection can take this one: choose a port below %d", lo, hi, lo)
+	}
+	return fmt.Sprintf("port %d (%s) is taken by a connection, not a server: %s (%s); %s", port, name, use.Conn, by, hint)
 }
 
 // portFree tries to listen on the port on every address: what the service
