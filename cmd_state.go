@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -98,6 +99,18 @@ ready, 1 otherwise, so scripts can wait on it.`,
 	return cmd
 }
 
+// groupOf is an instance's processes: its leader and the living members
+// of its group, the leader once (it is usually one of them).
+func groupOf(leader int, members []int) []int {
+	out := []int{leader}
+	for _, pid := range members {
+		if pid != leader {
+			out = append(out, pid)
+		}
+	}
+	return out
+}
+
 func buildStatus(g *globals) (*statusReport, error) {
 	rep := &statusReport{Instances: []statusRow{}}
 	dir, err := g.openState()
@@ -118,6 +131,7 @@ func buildStatus(g *globals) (*statusReport, error) {
 	supAlive := rep.Supervisor != nil && rep.Supervisor.Alive
 	now := time.Now()
 	seen := map[string]bool{}
+	groups := sync.OnceValue(proc.LivingGroups)
 	rep.OK = len(mem.Instances) > 0
 	for _, in := range mem.Instances {
 		seen[in.Name] = true
@@ -134,7 +148,7 @@ func buildStatus(g *globals) (*statusReport, error) {
 			if in.StartedAt != nil {
 				row.UptimeMS = now.Sub(*in.StartedAt).Milliseconds()
 			}
-			u := proc.UsageOf(append([]int{in.PID}, proc.GroupMembers(in.PGID)...))
+			u := proc.UsageOf(groupOf(in.PID, groups().Members(in.PGID)))
 			row.CPUPercent, row.RSSBytes = u.CPUPercent, u.RSS
 		} else {
 			row.PID = 0
@@ -271,7 +285,7 @@ the processes it left behind directly, those it can prove are its own.`,
 				fmt.Fprintln(out, "nothing to stop: no process of this stack is running")
 				return nil
 			}
-			fmt.Fprintf(out, "stopped %d process(es): %s\n", n, strings.Join(names, ", "))
+			fmt.Fprintf(out, "stopped %d process(es): %s\n", n, state.NameList(names))
 			return nil
 		},
 	}

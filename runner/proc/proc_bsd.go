@@ -38,3 +38,6 @@ func FindByEnv(entry string) []int { return nil }
 
 // ReadStat has no /proc to read here.
 func ReadStat(pid int) (Stat, bool) { return Stat{}, false }
+
+// scanGroups has no process table to scan here.
+func scanGroups() (map[int][]int, bool) { return nil, false }

@@ -59,6 +59,16 @@ func AllStats() []Stat {
 // Living tells whether s is a process that still runs (not a zombie).
 func Living(s Stat) bool { return s.State != 'Z' && s.State != 'X' }
 
+func scanGroups() (map[int][]int, bool) {
+	m := map[int][]int{}
+	for _, s := range AllStats() {
+		if Living(s) {
+			m[s.Pgid] = append(m[s.Pgid], s.Pid)
+		}
+	}
+	return m, true
+}
+
 func groupHasLiving(pgid int) bool {
 	for _, s := range AllStats() {
 		if s.Pgid == pgid && Living(s) {

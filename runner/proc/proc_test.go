@@ -83,6 +83,49 @@ func TestGroupsAndDescendants(t *testing.T) {
 	}
 }
 
+// TestLivingGroups: one look at the process table answers for every
+// group, and a zombie member does not count as living.
+func TestLivingGroups(t *testing.T) {
+	a, b := startSleep(t), startSleep(t)
+	// A member of a's group that exits and is not reaped: a zombie.
+	z := exec.Command("true")
+	z.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pgid: a.Process.Pid}
+	if err := z.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer z.Wait()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		if s, ok := ReadStat(z.Process.Pid); ok && s.State == 'Z' && len(LivingGroups().Members(b.Process.Pid)) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the zombie and b's two members did not appear")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	g := LivingGroups()
+	for _, c := range []*exec.Cmd{a, b} {
+		pgid := c.Process.Pid
+		if m := g.Members(pgid); len(m) != 2 || !g.Living(pgid) {
+			t.Errorf("group %d: members %v, want its two sleeps and not the zombie", pgid, m)
+		}
+	}
+	SignalGroup(a.Process.Pid, "KILL")
+	a.Wait()
+	// Only the zombie is left of a's group: it exists, but nothing lives.
+	deadline = time.Now().Add(2 * time.Second)
+	for LivingGroups().Living(a.Process.Pid) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if !GroupExists(a.Process.Pid) || LivingGroups().Living(a.Process.Pid) {
+		t.Fatalf("a's group: exists %v, living %v; want a zombie only", GroupExists(a.Process.Pid), LivingGroups().Living(a.Process.Pid))
+	}
+	if g.Living(0) || g.Members(-1) != nil {
+		t.Fatal("no group has pgid 0 or below")
+	}
+}
+
 func TestLookPath(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(dir+"/tool", []byte("#!/bin/sh\n"), 0o755)

@@ -171,3 +171,6 @@ func FindByEnv(entry string) []int { return nil }
 
 // ReadStat has no /proc to read here.
 func ReadStat(pid int) (Stat, bool) { return Stat{}, false }
+
+// scanGroups has no groups to scan: Windows trees are jobs.
+func scanGroups() (map[int][]int, bool) { return nil, false }

@@ -8,6 +8,7 @@ import (
 	"os/user"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -53,7 +54,7 @@ func Reclaim(ctx context.Context, d *Dir, o ReclaimOptions) (*Memory, int, error
 	}
 	n, names := StopLeftovers(ctx, d, mem, nil, o.Plan, o.Log)
 	if n > 0 {
-		o.Say("reclaimed %d process(es) left by an earlier run: %s", n, strings.Join(names, ", "))
+		o.Say("reclaimed %d process(es) left by an earlier run: %s", n, NameList(names))
 	}
 	if err := checkPorts(ctx, o, n > 0); err != nil {
 		return nil, n, err
@@ -143,6 +144,7 @@ func StopLeftovers(ctx context.Context, d *Dir, mem *Memory, names []string, pla
 		return false
 	}
 	var found []leftover
+	groups := sync.OnceValue(proc.LivingGroups)
 	for _, in := range mem.Instances {
 		if !want(in.Name) {
 			continue
@@ -151,7 +153,7 @@ func StopLeftovers(ctx context.Context, d *Dir, mem *Memory, names []string, pla
 			continue
 		}
 		lo := leftover{name: in.Name, pid: in.PID, pgid: in.PGID, ct: in.CreateTime}
-		if in.Ours() || groupOutlived(in.PGID) {
+		if in.Ours() || groupOutlived(in.PGID, groups) {
 			found = append(found, lo)
 		} else {
 			log.Write(time.Now(), "INFO", fmt.Sprintf("dropped stale record %s: pid %d is gone or is another process now", in.Name, in.PID))
@@ -225,6 +227,16 @@ func StopLeftovers(ctx context.Context, d *Dir, mem *Memory, names []string, pla
 	return len(found), stopped
 }
 
+// NameList shows names on one screen line: the first few, then how many
+// more (hiverun.log has a line for each).
+func NameList(names []string) string {
+	const shown = 6
+	if len(names) <= shown+1 {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d more (each in hiverun.log)", strings.Join(names[:shown], ", "), len(names)-shown)
+}
+
 func covered(los []leftover, pid int) bool {
 	for _, lo := range los {
 		if lo.pid == pid {
@@ -236,12 +248,13 @@ func covered(los []leftover, pid int) bool {
 
 // groupOutlived tells whether a process group outlived its leader: it has
 // living members, and no process has the group's number as its pid, so
-// the number cannot have been given to anyone else.
-func groupOutlived(pgid int) bool {
-	if pgid <= 0 || proc.PidAlive(pgid) {
+// the number cannot have been given to anyone else. groups is a look at
+// the process table shared by the questions asked at one moment.
+func groupOutlived(pgid int, groups func() proc.Groups) bool {
+	if pgid <= 0 || proc.PidAlive(pgid) || !proc.GroupExists(pgid) {
 		return false
 	}
-	return proc.GroupLiving(pgid)
+	return groups().Living(pgid)
 }
 
 // stopAll stops the leftovers together: each gets its signal on its
@@ -249,34 +262,35 @@ func groupOutlived(pgid int) bool {
 // after its grace. Ownership is checked again right before each signal.
 func stopAll(ctx context.Context, los []leftover) {
 	type target struct {
-		lo      leftover
-		deadln  time.Time
-		killed  bool
-		done    bool
-		started time.Time
+		lo     leftover
+		deadln time.Time
+		killed bool
+		done   bool
 	}
 	var ts []*target
 	now := time.Now()
+	groups := sync.OnceValue(proc.LivingGroups)
 	for _, lo := range los {
-		if signalLeftover(lo, lo.signal) {
-			ts = append(ts, &target{lo: lo, deadln: now.Add(lo.grace), started: now})
+		if signalLeftover(lo, lo.signal, groups) {
+			ts = append(ts, &target{lo: lo, deadln: now.Add(lo.grace)})
 		}
 	}
 	step := time.Millisecond
 	for {
 		pending := 0
+		groups := sync.OnceValue(proc.LivingGroups)
 		for _, t := range ts {
 			if t.done {
 				continue
 			}
-			if !leftoverAlive(t.lo, time.Since(t.started)) {
+			if !leftoverAlive(t.lo, groups) {
 				t.done = true
 				continue
 			}
 			pending++
 			switch {
 			case !t.killed && time.Now().After(t.deadln):
-				signalLeftover(t.lo, "KILL")
+				signalLeftover(t.lo, "KILL", groups)
 				t.killed, t.deadln = true, time.Now().Add(5*time.Second)
 			case t.killed && time.Now().After(t.deadln):
 				// Unkillable (uninterruptible sleep?): give up on it.
@@ -290,7 +304,7 @@ func stopAll(ctx context.Context, los []leftover) {
 		case <-ctx.Done():
 			for _, t := range ts {
 				if !t.done {
-					signalLeftover(t.lo, "KILL")
+					signalLeftover(t.lo, "KILL", sync.OnceValue(proc.LivingGroups))
 				}
 			}
 			return
@@ -302,10 +316,10 @@ func stopAll(ctx context.Context, los []leftover) {
 
 // signalLeftover sends sig to a leftover's group and to its descendants
 // outside the group, if they are still provably ours.
-func signalLeftover(lo leftover, sig string) bool {
+func signalLeftover(lo leftover, sig string, groups func() proc.Groups) bool {
 	leaderOurs := proc.Ours(lo.pid, lo.ct)
 	sent := false
-	if lo.pgid > 0 && (leaderOurs && lo.pgid == lo.pid || groupOutlived(lo.pgid)) {
+	if lo.pgid > 0 && (leaderOurs && lo.pgid == lo.pid || groupOutlived(lo.pgid, groups)) {
 		proc.SignalGroup(lo.pgid, sig)
 		sent = true
 	}
@@ -320,19 +334,16 @@ func signalLeftover(lo leftover, sig string) bool {
 }
 
 // leftoverAlive tells whether anything of the leftover still runs: its
-// leader, or its group (zombies, which init reaps, are looked past once
-// the group has had a moment).
-func leftoverAlive(lo leftover, since time.Duration) bool {
+// leader, or a member of its group that is not a zombie (init reaps those
+// when it gets to them; they hold no port and no file).
+func leftoverAlive(lo leftover, groups func() proc.Groups) bool {
 	if proc.PidAlive(lo.pid) {
 		return true
 	}
 	if lo.pgid <= 0 || !proc.GroupExists(lo.pgid) {
 		return false
 	}
-	if since < 50*time.Millisecond {
-		return true
-	}
-	return proc.GroupLiving(lo.pgid)
+	return groups().Living(lo.pgid)
 }
 
 func stopOne(ctx context.Context, lo leftover) { stopAll(ctx, []leftover{lo}) }
