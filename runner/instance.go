@@ -340,6 +340,12 @@ func (r *run) becomeReady(in *inst, p *child) error {
 			if p.code != 0 {
 				return fmt.Errorf("%s", p.desc)
 			}
+			// Its last lines before the line saying it is done. The pipe
+			// stays open: a child it left running may still write to it.
+			select {
+			case <-p.drained:
+			case <-time.After(100 * time.Millisecond):
+			}
 			return nil
 		case <-deadline.C:
 			return fmt.Errorf("did not finish within its timeout of %s", def.Timeout)

@@ -108,6 +108,35 @@ func TestReadinessTimeout(t *testing.T) {
 	}
 }
 
+// TestOneshotOutputBeforeDone: a oneshot's output is shown before the
+// line saying it is done. Its exit used to be reported without waiting for
+// its pipe to drain, so under load "done" could come first.
+func TestOneshotOutputBeforeDone(t *testing.T) {
+	var pf strings.Builder
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&pf, "# hiverun: oneshot\nt%02d: echo ran t%02d\n", i, i)
+	}
+	fmt.Fprintf(&pf, "# hiverun: depends=%s\nafter: echo all done\n", func() string {
+		var d []string
+		for i := 0; i < 20; i++ {
+			d = append(d, fmt.Sprintf("t%02d", i))
+		}
+		return strings.Join(d, ",")
+	}())
+	h := newHarness(t, pf.String())
+	if err := h.run(20*time.Second, nil); err != nil {
+		t.Fatalf("%v\n%s", err, h.out)
+	}
+	out := h.out.String()
+	for i := 0; i < 20; i++ {
+		line := strings.Index(out, fmt.Sprintf("| ran t%02d", i))
+		done := strings.Index(out, fmt.Sprintf("t%02d done in", i))
+		if line < 0 || done < 0 || line > done {
+			t.Errorf("t%02d: output at %d, done at %d:\n%s", i, line, done, out)
+		}
+	}
+}
+
 func TestOptionalFailureSkipsDependents(t *testing.T) {
 	h := newHarness(t, `# hiverun: optional port=1 timeout=200ms
 redis: sh -c 'echo no redis here; exit 1'
