@@ -13,7 +13,8 @@ import (
 // ReadStat parses /proc/PID/stat; the command field may hold spaces and
 // parentheses, so fields are counted from its last ')'.
 func ReadStat(pid int) (Stat, bool) {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	var buf [512]byte
+	b, err := readProc("/proc/"+strconv.Itoa(pid)+"/stat", buf[:])
 	if err != nil {
 		return Stat{}, false
 	}
@@ -100,7 +101,7 @@ func ChildrenOf(pid int) (kids []int, ok bool) {
 		return nil, false
 	}
 	for _, t := range tasks {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/task/" + t.Name() + "/children")
+		b, err := readProc("/proc/"+strconv.Itoa(pid)+"/task/"+t.Name()+"/children", nil)
 		if err != nil {
 			if os.IsNotExist(err) {
 				return nil, false
@@ -239,11 +240,12 @@ func Descendants(pid int) []int {
 func FindByEnv(entry string) []int {
 	needle := []byte(entry + "\x00")
 	var out []int
+	buf := make([]byte, 0, 16<<10)
 	for _, s := range AllStats() {
 		if !Living(s) {
 			continue
 		}
-		env, err := os.ReadFile("/proc/" + strconv.Itoa(s.Pid) + "/environ")
+		env, err := readProc("/proc/"+strconv.Itoa(s.Pid)+"/environ", buf)
 		if err != nil {
 			continue
 		}
