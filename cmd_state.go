@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
-	"sync"
 	"text/tabwriter"
 	"time"
 
@@ -131,7 +130,7 @@ func buildStatus(g *globals) (*statusReport, error) {
 	supAlive := rep.Supervisor != nil && rep.Supervisor.Alive
 	now := time.Now()
 	seen := map[string]bool{}
-	groups := sync.OnceValue(proc.LivingGroups)
+	var groups proc.Groups
 	rep.OK = len(mem.Instances) > 0
 	for _, in := range mem.Instances {
 		seen[in.Name] = true
@@ -148,7 +147,7 @@ func buildStatus(g *globals) (*statusReport, error) {
 			if in.StartedAt != nil {
 				row.UptimeMS = now.Sub(*in.StartedAt).Milliseconds()
 			}
-			u := proc.UsageOf(groupOf(in.PID, groups().Members(in.PGID)))
+			u := proc.UsageOf(groupOf(in.PID, groups.Members(in.PGID)))
 			row.CPUPercent, row.RSSBytes = u.CPUPercent, u.RSS
 		} else {
 			row.PID = 0

@@ -5,6 +5,7 @@ package main_test
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand"
 	"net"
 	"os"
@@ -289,9 +290,9 @@ func TestPortTakenByConnection(t *testing.T) {
 		}
 	}
 	// The client closes first, so its end waits out TIME_WAIT with no
-	// process behind it.
+	// process behind it; the server closes once it has seen that.
 	client.Close()
-	time.Sleep(20 * time.Millisecond)
+	io.Copy(io.Discard, server)
 	server.Close()
 	r = hiverun(t, dir, nil, "--no-color")
 	for _, want := range []string{"TIME_WAIT " + conn, "no process"} {

@@ -119,12 +119,20 @@ func exitedCode(p *child) int {
 	}
 }
 
+// drainedWithin gives the output readers up to d to reach EOF.
+func (p *child) drainedWithin(d time.Duration) bool {
+	select {
+	case <-p.drained:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
 // drainWait gives the output readers up to d to reach EOF, then closes the
 // read side so a descendant that keeps the pipe open cannot hold us.
 func (p *child) drainWait(d time.Duration) {
-	select {
-	case <-p.drained:
-	case <-time.After(d):
+	if !p.drainedWithin(d) {
 		p.reader.Close()
 		<-p.drained
 	}
@@ -342,10 +350,7 @@ func (r *run) becomeReady(in *inst, p *child) error {
 			}
 			// Its last lines before the line saying it is done. The pipe
 			// stays open: a child it left running may still write to it.
-			select {
-			case <-p.drained:
-			case <-time.After(100 * time.Millisecond):
-			}
+			p.drainedWithin(100 * time.Millisecond)
 			return nil
 		case <-deadline.C:
 			return fmt.Errorf("did not finish within its timeout of %s", def.Timeout)

@@ -80,13 +80,13 @@ func Describe(pid int) Described {
 type PortUse struct {
 	// PID is the process listening on it, or 0.
 	PID int
-	// Conn describes a connection whose local end is the port (say
-	// "TIME_WAIT 127.0.0.1:40058->127.0.0.1:8000"), which blocks a server
-	// from binding it just as a listener does; ConnPID is its process, 0
-	// when only the kernel still holds it. Empty when there is a listener
-	// or nothing could be seen.
-	Conn    string
-	ConnPID int
+	// Otherwise a connection whose local end is the port, which blocks a
+	// server from binding it just as a listener does: its TCP state (say
+	// "TIME_WAIT"), its ends ("127.0.0.1:40058->127.0.0.1:8000") and its
+	// process, 0 when only the kernel still holds it. State is empty when
+	// nothing could be seen.
+	State, Ends string
+	ConnPID     int
 }
 
 // PortHolder tells what holds TCP port: a listener first, else a
@@ -108,8 +108,9 @@ func PortHolder(ctx context.Context, port int) PortUse {
 			}
 			continue
 		}
-		if use.Conn == "" || use.ConnPID == 0 && c.Pid > 0 {
-			use.Conn = fmt.Sprintf("%s %s->%s", c.Status, hostPort(c.Laddr), hostPort(c.Raddr))
+		// A connection with a process to name is the better answer.
+		if use.State == "" || use.ConnPID == 0 && c.Pid > 0 {
+			use.State, use.Ends = c.Status, hostPort(c.Laddr)+"->"+hostPort(c.Raddr)
 			use.ConnPID = int(c.Pid)
 		}
 	}

@@ -60,23 +60,19 @@ func AllStats() []Stat {
 // Living tells whether s is a process that still runs (not a zombie).
 func Living(s Stat) bool { return s.State != 'Z' && s.State != 'X' }
 
-func scanGroups() (map[int][]int, bool) {
+func scanGroups() map[int][]int {
 	m := map[int][]int{}
 	for _, s := range AllStats() {
 		if Living(s) {
 			m[s.Pgid] = append(m[s.Pgid], s.Pid)
 		}
 	}
-	return m, true
+	return m
 }
 
 func groupHasLiving(pgid int) bool {
-	for _, s := range AllStats() {
-		if s.Pgid == pgid && Living(s) {
-			return true
-		}
-	}
-	return false
+	var g Groups
+	return g.Living(pgid)
 }
 
 // pidAlive reads the process state rather than trusting kill(pid, 0),
@@ -198,19 +194,8 @@ const canAdopt = true
 
 // GroupMembers lists the living processes of process group pgid.
 func GroupMembers(pgid int) []int {
-	if pgid <= 0 {
-		return nil
-	}
-	if err := unix.Kill(-pgid, 0); err == unix.ESRCH {
-		return nil
-	}
-	var out []int
-	for _, s := range AllStats() {
-		if s.Pgid == pgid && Living(s) {
-			out = append(out, s.Pid)
-		}
-	}
-	return out
+	var g Groups
+	return g.Members(pgid)
 }
 
 // Descendants lists the living processes below pid.

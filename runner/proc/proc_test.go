@@ -94,9 +94,11 @@ func TestLivingGroups(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer z.Wait()
+	// A fresh look each time the table may have changed.
+	look := func() *Groups { return &Groups{} }
 	deadline := time.Now().Add(2 * time.Second)
 	for {
-		if s, ok := ReadStat(z.Process.Pid); ok && s.State == 'Z' && len(LivingGroups().Members(b.Process.Pid)) == 2 {
+		if s, ok := ReadStat(z.Process.Pid); ok && s.State == 'Z' && len(look().Members(b.Process.Pid)) == 2 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -104,7 +106,7 @@ func TestLivingGroups(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	g := LivingGroups()
+	g := look()
 	for _, c := range []*exec.Cmd{a, b} {
 		pgid := c.Process.Pid
 		if m := g.Members(pgid); len(m) != 2 || !g.Living(pgid) {
@@ -115,11 +117,11 @@ func TestLivingGroups(t *testing.T) {
 	a.Wait()
 	// Only the zombie is left of a's group: it exists, but nothing lives.
 	deadline = time.Now().Add(2 * time.Second)
-	for LivingGroups().Living(a.Process.Pid) && time.Now().Before(deadline) {
+	for look().Living(a.Process.Pid) && time.Now().Before(deadline) {
 		time.Sleep(5 * time.Millisecond)
 	}
-	if !GroupExists(a.Process.Pid) || LivingGroups().Living(a.Process.Pid) {
-		t.Fatalf("a's group: exists %v, living %v; want a zombie only", GroupExists(a.Process.Pid), LivingGroups().Living(a.Process.Pid))
+	if !GroupExists(a.Process.Pid) || look().Living(a.Process.Pid) {
+		t.Fatalf("a's group: exists %v, living %v; want a zombie only", GroupExists(a.Process.Pid), look().Living(a.Process.Pid))
 	}
 	if g.Living(0) || g.Members(-1) != nil {
 		t.Fatal("no group has pgid 0 or below")

@@ -173,4 +173,4 @@ func FindByEnv(entry string) []int { return nil }
 func ReadStat(pid int) (Stat, bool) { return Stat{}, false }
 
 // scanGroups has no groups to scan: Windows trees are jobs.
-func scanGroups() (map[int][]int, bool) { return nil, false }
+func scanGroups() map[int][]int { return nil }

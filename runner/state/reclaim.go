@@ -8,7 +8,6 @@ import (
 	"os/user"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -144,7 +143,7 @@ func StopLeftovers(ctx context.Context, d *Dir, mem *Memory, names []string, pla
 		return false
 	}
 	var found []leftover
-	groups := sync.OnceValue(proc.LivingGroups)
+	var groups proc.Groups
 	for _, in := range mem.Instances {
 		if !want(in.Name) {
 			continue
@@ -153,7 +152,7 @@ func StopLeftovers(ctx context.Context, d *Dir, mem *Memory, names []string, pla
 			continue
 		}
 		lo := leftover{name: in.Name, pid: in.PID, pgid: in.PGID, ct: in.CreateTime}
-		if in.Ours() || groupOutlived(in.PGID, groups) {
+		if in.Ours() || groupOutlived(in.PGID, &groups) {
 			found = append(found, lo)
 		} else {
 			log.Write(time.Now(), "INFO", fmt.Sprintf("dropped stale record %s: pid %d is gone or is another process now", in.Name, in.PID))
@@ -248,13 +247,10 @@ func covered(los []leftover, pid int) bool {
 
 // groupOutlived tells whether a process group outlived its leader: it has
 // living members, and no process has the group's number as its pid, so
-// the number cannot have been given to anyone else. groups is a look at
+// the number cannot have been given to anyone else. groups is the look at
 // the process table shared by the questions asked at one moment.
-func groupOutlived(pgid int, groups func() proc.Groups) bool {
-	if pgid <= 0 || proc.PidAlive(pgid) || !proc.GroupExists(pgid) {
-		return false
-	}
-	return groups().Living(pgid)
+func groupOutlived(pgid int, groups *proc.Groups) bool {
+	return pgid > 0 && !proc.PidAlive(pgid) && groups.Living(pgid)
 }
 
 // stopAll stops the leftovers together: each gets its signal on its
@@ -269,28 +265,28 @@ func stopAll(ctx context.Context, los []leftover) {
 	}
 	var ts []*target
 	now := time.Now()
-	groups := sync.OnceValue(proc.LivingGroups)
+	var groups proc.Groups
 	for _, lo := range los {
-		if signalLeftover(lo, lo.signal, groups) {
+		if signalLeftover(lo, lo.signal, &groups) {
 			ts = append(ts, &target{lo: lo, deadln: now.Add(lo.grace)})
 		}
 	}
 	step := time.Millisecond
 	for {
 		pending := 0
-		groups := sync.OnceValue(proc.LivingGroups)
+		var groups proc.Groups
 		for _, t := range ts {
 			if t.done {
 				continue
 			}
-			if !leftoverAlive(t.lo, groups) {
+			if !leftoverAlive(t.lo, &groups) {
 				t.done = true
 				continue
 			}
 			pending++
 			switch {
 			case !t.killed && time.Now().After(t.deadln):
-				signalLeftover(t.lo, "KILL", groups)
+				signalLeftover(t.lo, "KILL", &groups)
 				t.killed, t.deadln = true, time.Now().Add(5*time.Second)
 			case t.killed && time.Now().After(t.deadln):
 				// Unkillable (uninterruptible sleep?): give up on it.
@@ -302,9 +298,10 @@ func stopAll(ctx context.Context, los []leftover) {
 		}
 		select {
 		case <-ctx.Done():
+			var groups proc.Groups
 			for _, t := range ts {
 				if !t.done {
-					signalLeftover(t.lo, "KILL", sync.OnceValue(proc.LivingGroups))
+					signalLeftover(t.lo, "KILL", &groups)
 				}
 			}
 			return
@@ -316,7 +313,7 @@ func stopAll(ctx context.Context, los []leftover) {
 
 // signalLeftover sends sig to a leftover's group and to its descendants
 // outside the group, if they are still provably ours.
-func signalLeftover(lo leftover, sig string, groups func() proc.Groups) bool {
+func signalLeftover(lo leftover, sig string, groups *proc.Groups) bool {
 	leaderOurs := proc.Ours(lo.pid, lo.ct)
 	sent := false
 	if lo.pgid > 0 && (leaderOurs && lo.pgid == lo.pid || groupOutlived(lo.pgid, groups)) {
@@ -336,14 +333,8 @@ func signalLeftover(lo leftover, sig string, groups func() proc.Groups) bool {
 // leftoverAlive tells whether anything of the leftover still runs: its
 // leader, or a member of its group that is not a zombie (init reaps those
 // when it gets to them; they hold no port and no file).
-func leftoverAlive(lo leftover, groups func() proc.Groups) bool {
-	if proc.PidAlive(lo.pid) {
-		return true
-	}
-	if lo.pgid <= 0 || !proc.GroupExists(lo.pgid) {
-		return false
-	}
-	return groups().Living(lo.pgid)
+func leftoverAlive(lo leftover, groups *proc.Groups) bool {
+	return proc.PidAlive(lo.pid) || groups.Living(lo.pgid)
 }
 
 func stopOne(ctx context.Context, lo leftover) { stopAll(ctx, []leftover{lo}) }
@@ -401,20 +392,23 @@ func checkPorts(ctx context.Context, o ReclaimOptions, reclaimed bool) error {
 // --force does not apply: a connection's process is a client, not a
 // server squatting on the port, and stopping it is not hiverun's call.
 func blockedPort(port int, name string, use proc.PortUse) string {
-	if use.Conn == "" {
+	if use.State == "" {
 		return fmt.Sprintf("port %d (%s) is in use and hiverun cannot see by whom (another user's process?); free it or change port=", port, name)
 	}
-	by := "no process; the kernel lets it go within a minute"
-	if use.ConnPID > 0 {
+	var by string
+	switch {
+	case use.ConnPID > 0:
 		by = proc.Describe(use.ConnPID).String()
-	} else if !strings.HasPrefix(use.Conn, "TIME_WAIT") && !strings.HasPrefix(use.Conn, "FIN_WAIT") && !strings.HasPrefix(use.Conn, "LAST_ACK") && !strings.HasPrefix(use.Conn, "CLOSING") {
+	case use.State == "TIME_WAIT" || use.State == "FIN_WAIT1" || use.State == "FIN_WAIT2" || use.State == "LAST_ACK" || use.State == "CLOSING":
+		by = "no process; the kernel lets it go within a minute"
+	default:
 		by = "its process cannot be seen"
 	}
 	hint := "wait for it to close or change port="
 	if lo, hi, ok := proc.EphemeralPorts(); ok && port >= lo && port <= hi {
 		hint = fmt.Sprintf("ports %d-%d are where the kernel picks the local ports of outgoing connections, so any connection can take this one: choose a port below %d", lo, hi, lo)
 	}
-	return fmt.Sprintf("port %d (%s) is taken by a connection, not a server: %s (%s); %s", port, name, use.Conn, by, hint)
+	return fmt.Sprintf("port %d (%s) is taken by a connection, not a server: %s %s (%s); %s", port, name, use.State, use.Ends, by, hint)
 }
 
 // portFree tries to listen on the port on every address: what the service
