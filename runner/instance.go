@@ -271,14 +271,17 @@ func (r *run) start(in *inst) (*child, error) {
 	p := &child{cmd: cmd, exited: make(chan struct{}), drained: make(chan struct{})}
 
 	var err error
-	if spec.TTY {
+	// The plan's instance is shared and fingerprinted: a pipe standing in
+	// for a missing pseudo-terminal is this start's business only.
+	tty := spec.TTY
+	if tty {
 		p.reader, err = proc.StartPTY(r.reaper, cmd)
 		if errors.Is(err, proc.ErrNoPTY) {
 			proc.Prepare(cmd, false)
-			spec.TTY = false
+			tty = false
 		}
 	}
-	if !spec.TTY {
+	if !tty {
 		var w *os.File
 		p.reader, w, err = os.Pipe()
 		if err != nil {
