@@ -13,6 +13,7 @@ import (
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
 )
@@ -102,7 +103,7 @@ func supervise(ctx context.Context, g *globals, plan *procfile.Plan, args []stri
 	defer store.Close()
 	store.Logf("INFO", "supervisor pid %d started for %s", os.Getpid(), plan.Procfile.File)
 
-	var control <-chan runner.ControlRequest
+	var control <-chan life.ControlRequest
 	if ctl, err := dir.ListenControl(); err != nil {
 		// The stack runs without it; restart and stop of single
 		// processes from another terminal are then unavailable.

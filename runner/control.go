@@ -5,33 +5,18 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/hiverun/hiverun/procfile"
 	"strings"
 	"time"
+
+	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/life"
 )
-
-// ControlRequest is a request from another terminal to the running
-// supervisor.
-type ControlRequest struct {
-	Op    string   // "stop", "restart" or "reload"
-	Names []string // process (web) or instance (web.2) names
-	Deps  bool     // restart: also what depends on them
-	Env   []string // reload: the environment to resolve the plan in
-	Reply chan<- ControlReply
-}
-
-// ControlReply answers a ControlRequest.
-type ControlReply struct {
-	OK      bool   `json:"ok"`
-	Error   string `json:"error,omitempty"`
-	Message string `json:"message,omitempty"`
-}
 
 // control resolves a request and carries it out without holding up the
 // supervisor loop: the instances do the work and answer.
-func (r *run) control(req ControlRequest) {
+func (r *run) control(req life.ControlRequest) {
 	fail := func(format string, a ...any) {
-		req.Reply <- ControlReply{Error: fmt.Sprintf(format, a...)}
+		req.Reply <- life.ControlReply{Error: fmt.Sprintf(format, a...)}
 	}
 	if r.isStopping() {
 		fail("the stack is stopping")
@@ -110,30 +95,30 @@ func (r *run) control(req ControlRequest) {
 		var done []string
 		for _, in := range targets {
 			if err := r.askInstance(in, ctlReq{op: op}); err != nil {
-				req.Reply <- ControlReply{Error: fmt.Sprintf("%s: %v", in.spec.Display, err)}
+				req.Reply <- life.ControlReply{Error: fmt.Sprintf("%s: %v", in.spec.Display, err)}
 				return
 			}
 			done = append(done, in.spec.Display)
 		}
-		req.Reply <- ControlReply{OK: true, Message: fmt.Sprintf("%s %s", past[op], strings.Join(done, ", "))}
+		req.Reply <- life.ControlReply{OK: true, Message: fmt.Sprintf("%s %s", past[op], strings.Join(done, ", "))}
 	}()
 }
 
 // reload reads the Procfile and environment again and restarts the
 // instances whose command or environment changed, and those not running;
 // the others keep running untouched.
-func (r *run) reload(req ControlRequest) {
+func (r *run) reload(req life.ControlRequest) {
 	if r.opts.Reload == nil {
-		req.Reply <- ControlReply{Error: "this supervisor cannot reload"}
+		req.Reply <- life.ControlReply{Error: "this supervisor cannot reload"}
 		return
 	}
 	plan, err := r.opts.Reload(req.Env)
 	if err != nil {
-		req.Reply <- ControlReply{Error: err.Error()}
+		req.Reply <- life.ControlReply{Error: err.Error()}
 		return
 	}
 	if len(plan.Instances) != len(r.insts) {
-		req.Reply <- ControlReply{Error: "the set of processes changed: the stack must start anew"}
+		req.Reply <- life.ControlReply{Error: "the set of processes changed: the stack must start anew"}
 		return
 	}
 	type change struct {
@@ -144,7 +129,7 @@ func (r *run) reload(req ControlRequest) {
 	for i, spec := range plan.Instances {
 		in := r.insts[i]
 		if spec.Name != in.spec.Name {
-			req.Reply <- ControlReply{Error: "the set of processes changed: the stack must start anew"}
+			req.Reply <- life.ControlReply{Error: "the set of processes changed: the stack must start anew"}
 			return
 		}
 		st := in.getState()
@@ -156,7 +141,7 @@ func (r *run) reload(req ControlRequest) {
 			case StateReady, StateUnhealthy, StateExited, StateStopped:
 				changes = append(changes, change{in, spec})
 			default:
-				req.Reply <- ControlReply{Error: fmt.Sprintf("%s is %s: try again once it is ready", in.spec.Display, st)}
+				req.Reply <- life.ControlReply{Error: fmt.Sprintf("%s is %s: try again once it is ready", in.spec.Display, st)}
 				return
 			}
 		}
@@ -178,7 +163,7 @@ func (r *run) reload(req ControlRequest) {
 		}
 	}
 	if len(changes) == 0 {
-		req.Reply <- ControlReply{OK: true, Message: "nothing changed"}
+		req.Reply <- life.ControlReply{OK: true, Message: "nothing changed"}
 		return
 	}
 	var list []*inst
@@ -190,12 +175,12 @@ func (r *run) reload(req ControlRequest) {
 		var done []string
 		for _, c := range changes {
 			if err := r.askInstance(c.in, ctlReq{op: opRestart, spec: c.spec}); err != nil {
-				req.Reply <- ControlReply{Error: fmt.Sprintf("%s: %v", c.in.spec.Display, err)}
+				req.Reply <- life.ControlReply{Error: fmt.Sprintf("%s: %v", c.in.spec.Display, err)}
 				return
 			}
 			done = append(done, c.in.spec.Display)
 		}
-		req.Reply <- ControlReply{OK: true, Message: "restarted " + strings.Join(done, ", ")}
+		req.Reply <- life.ControlReply{OK: true, Message: "restarted " + strings.Join(done, ", ")}
 	}()
 }
 

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/life"
 )
 
 func (r *run) handle(ev event) {
@@ -146,7 +147,7 @@ func (r *run) maybeSummary() {
 
 // recordBoot tells the journal how the boot went.
 func (r *run) recordBoot(result string) {
-	b := &BootRecord{Ready: map[string]time.Duration{}, Result: result}
+	b := &life.BootRecord{Ready: map[string]time.Duration{}, Result: result}
 	var last time.Time
 	for _, in := range r.insts {
 		in.mu.Lock()
@@ -164,5 +165,5 @@ func (r *run) recordBoot(result string) {
 	for _, in := range r.criticalPath() {
 		b.CriticalPath = append(b.CriticalPath, in.spec.Name)
 	}
-	r.record(Record{Kind: RecBoot, Boot: b})
+	r.record(life.Record{Kind: life.RecBoot, Boot: b})
 }

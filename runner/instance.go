@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/check"
+	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 )
 
@@ -151,7 +153,7 @@ func (r *run) supervise(in *inst) {
 				in.setState(StateSkipped)
 				in.settle(false)
 				msg := fmt.Sprintf("it depends on %s, which failed", d.spec.Display)
-				r.record(Record{Kind: RecSkipped, Instance: in.spec, Msg: msg})
+				r.record(life.Record{Kind: life.RecSkipped, Instance: in.spec, Msg: msg})
 				r.send(event{in: in, kind: evSkipped, msg: msg})
 				return
 			}
@@ -178,11 +180,11 @@ func (r *run) supervise(in *inst) {
 	if err != nil {
 		in.setState(StateFailed)
 		in.settle(false)
-		r.record(Record{Kind: RecFailed, Instance: in.spec, Msg: err.Error(), Code: -1})
+		r.record(life.Record{Kind: life.RecFailed, Instance: in.spec, Msg: err.Error(), Code: -1})
 		r.send(event{in: in, kind: evFailed, msg: err.Error()})
 		return
 	}
-	r.record(Record{Kind: RecStarted, Instance: in.cur, PID: p.pid, PGID: p.pid})
+	r.record(life.Record{Kind: life.RecStarted, Instance: in.cur, PID: p.pid, PGID: p.pid})
 	r.send(event{in: in, kind: evStarted, code: p.pid})
 
 	switch err := r.becomeReady(in, p); {
@@ -196,9 +198,9 @@ func (r *run) supervise(in *inst) {
 		}
 		in.mu.Unlock()
 		in.settle(true)
-		r.record(Record{Kind: RecReady, Instance: in.spec, Took: in.readyDuration()})
+		r.record(life.Record{Kind: life.RecReady, Instance: in.spec, Took: in.readyDuration()})
 		if in.spec.Check.Kind != procfile.CheckNone {
-			r.record(Record{Kind: RecHealth, Instance: in.spec, OK: true, Msg: in.spec.Check.String()})
+			r.record(life.Record{Kind: life.RecHealth, Instance: in.spec, OK: true, Msg: in.spec.Check.String()})
 		}
 		r.send(event{in: in, kind: evReady})
 	case errors.Is(err, errStopped):
@@ -212,7 +214,7 @@ func (r *run) supervise(in *inst) {
 		}
 		in.setState(StateFailed)
 		in.settle(false)
-		r.record(Record{Kind: RecFailed, Instance: in.spec, Msg: err.Error(), Code: exitedCode(p)})
+		r.record(life.Record{Kind: life.RecFailed, Instance: in.spec, Msg: err.Error(), Code: exitedCode(p)})
 		r.send(event{in: in, kind: evFailed, msg: err.Error()})
 		// A process that timed out still runs: stop it now, it is of no
 		// use and must not hold its port.
@@ -379,7 +381,7 @@ func (r *run) becomeReady(in *inst, p *child) error {
 		}
 	}
 	in.setState(StateChecking)
-	ck := newChecker(spec.Check, spec.Environ, spec.Dir, r.reaper)
+	ck := check.New(spec.Check, spec.Environ, spec.Dir, r.reaper)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {
@@ -396,7 +398,7 @@ func (r *run) becomeReady(in *inst, p *child) error {
 	var last error
 	for {
 		attempt, cancelAttempt := context.WithTimeout(ctx, 2*time.Second)
-		err := ck.try(attempt)
+		err := ck.Try(attempt)
 		cancelAttempt()
 		if err == nil {
 			return nil
@@ -411,7 +413,7 @@ func (r *run) becomeReady(in *inst, p *child) error {
 		in.lastErr = last.Error()
 		in.mu.Unlock()
 		select {
-		case <-time.After(interval(spec.Check.Kind, time.Since(began), r.opts.Expected[spec.Name])):
+		case <-time.After(check.Interval(spec.Check.Kind, time.Since(began), r.opts.Expected[spec.Name])):
 			continue
 		case <-ctx.Done():
 		}
@@ -422,7 +424,7 @@ func (r *run) becomeReady(in *inst, p *child) error {
 			return exitedEarly()
 		default:
 		}
-		r.record(Record{Kind: RecHealth, Instance: spec, OK: false, Msg: last.Error()})
+		r.record(life.Record{Kind: life.RecHealth, Instance: spec, OK: false, Msg: last.Error()})
 		return fmt.Errorf("not ready within its timeout of %s (%s: %v, %d tries)", def.Timeout, spec.Check, last, in.tries)
 	}
 }

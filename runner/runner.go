@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 )
 
@@ -37,7 +38,7 @@ type Options struct {
 	// optional, failed), with the boot time.
 	OnReady func(boot time.Duration)
 	// Journal remembers what happens (nil: nothing is remembered).
-	Journal Journal
+	Journal life.Journal
 	// ExtraEnv is added to every process's environment (the stack id).
 	ExtraEnv []string
 	// HealthInterval is how often a ready process is checked again
@@ -47,7 +48,7 @@ type Options struct {
 	HealthFailures int
 	// Control brings requests from the control channel (stop, restart,
 	// reload).
-	Control <-chan ControlRequest
+	Control <-chan life.ControlRequest
 	// Reload resolves the plan again, in the given environment, for a
 	// reload request.
 	Reload func(env []string) (*procfile.Plan, error)
@@ -137,7 +138,7 @@ func Run(ctx context.Context, plan *procfile.Plan, opts Options) error {
 		opts.LiveWidth = 120
 	}
 	if opts.Journal == nil {
-		opts.Journal = nopJournal{}
+		opts.Journal = life.NopJournal{}
 	}
 	if opts.HealthInterval == 0 {
 		opts.HealthInterval = 10 * time.Second
@@ -247,10 +248,10 @@ func (r *run) sayAt(level, format string, args ...any) {
 // line per event, the screen shows the details.
 func (r *run) log(level, msg string) {
 	first, _, _ := strings.Cut(msg, "\n")
-	r.opts.Journal.Record(Record{Kind: RecLog, At: r.opts.Now(), Level: level, Msg: first})
+	r.opts.Journal.Record(life.Record{Kind: life.RecLog, At: r.opts.Now(), Level: level, Msg: first})
 }
 
-func (r *run) record(rec Record) {
+func (r *run) record(rec life.Record) {
 	if rec.At.IsZero() {
 		rec.At = r.opts.Now()
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/check"
+	"github.com/hiverun/hiverun/runner/life"
 )
 
 // Restart backoff: from 100 ms, doubling to 30 s, forgotten after 60 s of
@@ -126,7 +128,7 @@ func (r *run) serve(in *inst, p *child) *child {
 				in.mu.Lock()
 				in.state, in.exitCode = StateExited, p.code
 				in.mu.Unlock()
-				r.record(Record{Kind: RecExited, Instance: in.spec, Code: p.code, Msg: p.desc})
+				r.record(life.Record{Kind: life.RecExited, Instance: in.spec, Code: p.code, Msg: p.desc})
 				r.send(event{in: in, kind: evExited, msg: p.desc, code: p.code})
 				if p = r.idle(in); p == nil {
 					return nil
@@ -180,7 +182,7 @@ func (r *run) again(in *inst, why string) (*child, error) {
 		r.send(event{in: in, kind: evNote, level: "ERROR", msg: fmt.Sprintf("%s: %v", in.spec.Display, err)})
 		return nil, err
 	}
-	r.record(Record{Kind: RecStarted, Instance: in.cur, PID: p.pid, PGID: p.pid})
+	r.record(life.Record{Kind: life.RecStarted, Instance: in.cur, PID: p.pid, PGID: p.pid})
 	r.send(event{in: in, kind: evRestarted, code: p.pid, msg: why})
 	if err := r.becomeReady(in, p); err != nil {
 		if err == errStopped {
@@ -195,7 +197,7 @@ func (r *run) again(in *inst, why string) (*child, error) {
 	in.readyAt, in.state = r.opts.Now(), StateReady
 	in.mu.Unlock()
 	in.setGate(true)
-	r.record(Record{Kind: RecReady, Instance: in.spec, Took: in.readyDuration()})
+	r.record(life.Record{Kind: life.RecReady, Instance: in.spec, Took: in.readyDuration()})
 	r.send(event{in: in, kind: evNote, msg: fmt.Sprintf("%s ready again in %s (restart %d)", in.spec.Display, fmtSecs(in.readyDuration()), in.restartCount())})
 	return p, nil
 }
@@ -261,7 +263,7 @@ func (r *run) monitor(in *inst, p *child) monitorHandle {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		ck := newChecker(spec.Check, spec.Environ, spec.Dir, r.reaper)
+		ck := check.New(spec.Check, spec.Environ, spec.Dir, r.reaper)
 		fails, unhealthy := 0, false
 		for {
 			select {
@@ -270,7 +272,7 @@ func (r *run) monitor(in *inst, p *child) monitorHandle {
 			case <-time.After(r.opts.HealthInterval):
 			}
 			attempt, done := context.WithTimeout(ctx, min(5*time.Second, r.opts.HealthInterval))
-			err := ck.try(attempt)
+			err := ck.Try(attempt)
 			done()
 			if ctx.Err() != nil {
 				return
@@ -281,7 +283,7 @@ func (r *run) monitor(in *inst, p *child) monitorHandle {
 				if unhealthy {
 					unhealthy = false
 					in.setState(StateReady)
-					r.record(Record{Kind: RecHealth, Instance: in.spec, OK: true, Msg: spec.Check.String()})
+					r.record(life.Record{Kind: life.RecHealth, Instance: in.spec, OK: true, Msg: spec.Check.String()})
 					r.send(event{in: in, kind: evNote, msg: fmt.Sprintf("%s is healthy again", in.spec.Display)})
 				}
 			default:
@@ -289,7 +291,7 @@ func (r *run) monitor(in *inst, p *child) monitorHandle {
 				if fails == r.opts.HealthFailures && !unhealthy {
 					unhealthy = true
 					in.setState(StateUnhealthy)
-					r.record(Record{Kind: RecHealth, Instance: in.spec, OK: false, Msg: err.Error()})
+					r.record(life.Record{Kind: life.RecHealth, Instance: in.spec, OK: false, Msg: err.Error()})
 					r.send(event{in: in, kind: evNote, level: "WARN",
 						msg: fmt.Sprintf("%s is unhealthy: %d checks failed in a row (%s: %v)", in.spec.Display, fails, spec.Check, err)})
 					select {

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hiverun/hiverun/runner/life"
 )
 
 // TestRestartOnFailure: a process that crashes 5 times is restarted with
@@ -57,18 +59,18 @@ dependent: sh -c 'echo "dependent pid $$"; exec sleep 30'
 // others keep theirs; stop stops only it, and is not a failure.
 func TestControlRestartAndStop(t *testing.T) {
 	h := newHarness(t, "a: sh -c 'echo \"a pid $$\"; exec sleep 30'\n# hiverun: depends=a\nb: sh -c 'echo \"b pid $$\"; exec sleep 30'\n")
-	ctl := make(chan ControlRequest)
+	ctl := make(chan life.ControlRequest)
 	res := h.start(t.Context(), func(o *Options) { o.Control = ctl })
 	h.waitFor("| ready in", 5*time.Second)
-	ask := func(op string, deps bool, names ...string) ControlReply {
-		reply := make(chan ControlReply, 1)
-		ctl <- ControlRequest{Op: op, Names: names, Deps: deps, Reply: reply}
+	ask := func(op string, deps bool, names ...string) life.ControlReply {
+		reply := make(chan life.ControlReply, 1)
+		ctl <- life.ControlRequest{Op: op, Names: names, Deps: deps, Reply: reply}
 		select {
 		case r := <-reply:
 			return r
 		case <-time.After(10 * time.Second):
 			t.Fatalf("no reply to %s %v", op, names)
-			return ControlReply{}
+			return life.ControlReply{}
 		}
 	}
 	count := func(s string, n int) {

@@ -2,6 +2,8 @@ package runner
 
 import (
 	"time"
+
+	"github.com/hiverun/hiverun/runner/life"
 )
 
 // stopProc stops the instance's process group: its stop signal, then
@@ -68,7 +70,7 @@ func (r *run) finish(in *inst, p *child) {
 	p.drainWait(500 * time.Millisecond)
 	<-p.exited
 	p.grp.Close()
-	r.record(Record{Kind: RecStopped, Instance: in.spec, Code: p.code})
+	r.record(life.Record{Kind: life.RecStopped, Instance: in.spec, Code: p.code})
 	if st := in.getState(); st == StateStopping || st == StateReady || st == StateChecking || st == StateStarting {
 		in.setState(StateStopped)
 	}

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/life"
 )
 
 const controlName = "control.sock"
@@ -35,7 +35,7 @@ type controlRequest struct {
 type Control struct {
 	token string // set on the loopback transport: requests must carry it
 	l     net.Listener
-	reqs  chan runner.ControlRequest
+	reqs  chan life.ControlRequest
 	done  chan struct{}
 }
 
@@ -95,13 +95,13 @@ func (d *Dir) listenLoopback() (*Control, error) {
 }
 
 func (d *Dir) serveControl(l net.Listener, token string) *Control {
-	c := &Control{l: l, token: token, reqs: make(chan runner.ControlRequest), done: make(chan struct{})}
+	c := &Control{l: l, token: token, reqs: make(chan life.ControlRequest), done: make(chan struct{})}
 	go c.serve()
 	return c
 }
 
 // Requests delivers the requests to the runner.
-func (c *Control) Requests() <-chan runner.ControlRequest { return c.reqs }
+func (c *Control) Requests() <-chan life.ControlRequest { return c.reqs }
 
 // Close stops serving and removes the socket.
 func (c *Control) Close() {
@@ -119,7 +119,7 @@ func (c *Control) serve() {
 	}
 }
 
-func reply(conn net.Conn, r runner.ControlReply) {
+func reply(conn net.Conn, r life.ControlReply) {
 	_ = json.NewEncoder(conn).Encode(r)
 }
 
@@ -127,36 +127,36 @@ func (c *Control) handle(conn net.Conn) {
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 	if err := c.checkPeer(conn); err != nil {
-		reply(conn, runner.ControlReply{Error: "refused: " + err.Error()})
+		reply(conn, life.ControlReply{Error: "refused: " + err.Error()})
 		return
 	}
 	var req controlRequest
 	dec := json.NewDecoder(bufio.NewReader(io.LimitReader(conn, 64<<10)))
 	if err := dec.Decode(&req); err != nil {
-		reply(conn, runner.ControlReply{Error: "malformed request: " + err.Error()})
+		reply(conn, life.ControlReply{Error: "malformed request: " + err.Error()})
 		return
 	}
 	if c.token != "" && subtle.ConstantTimeCompare([]byte(req.Token), []byte(c.token)) != 1 {
-		reply(conn, runner.ControlReply{Error: "refused: wrong token"})
+		reply(conn, life.ControlReply{Error: "refused: wrong token"})
 		return
 	}
 	if req.Op == "ping" {
-		reply(conn, runner.ControlReply{OK: true, Message: "pong"})
+		reply(conn, life.ControlReply{OK: true, Message: "pong"})
 		return
 	}
 	_ = conn.SetDeadline(time.Time{})
-	ch := make(chan runner.ControlReply, 1)
+	ch := make(chan life.ControlReply, 1)
 	select {
-	case c.reqs <- runner.ControlRequest{Op: req.Op, Names: req.Names, Deps: req.Deps, Env: req.Env, Reply: ch}:
+	case c.reqs <- life.ControlRequest{Op: req.Op, Names: req.Names, Deps: req.Deps, Env: req.Env, Reply: ch}:
 	case <-c.done:
-		reply(conn, runner.ControlReply{Error: "the supervisor is stopping"})
+		reply(conn, life.ControlReply{Error: "the supervisor is stopping"})
 		return
 	}
 	select {
 	case r := <-ch:
 		reply(conn, r)
 	case <-c.done:
-		reply(conn, runner.ControlReply{Error: "the supervisor stopped"})
+		reply(conn, life.ControlReply{Error: "the supervisor stopped"})
 	}
 }
 
@@ -164,22 +164,22 @@ func (c *Control) handle(conn net.Conn) {
 var ErrNoSupervisor = errors.New("no supervisor is running this stack")
 
 // Ask sends one request to the live supervisor and returns its answer.
-func (d *Dir) Ask(op string, names []string, deps bool) (runner.ControlReply, error) {
+func (d *Dir) Ask(op string, names []string, deps bool) (life.ControlReply, error) {
 	return d.AskEnv(op, names, deps, nil)
 }
 
 // AskEnv is Ask with an environment (for reload).
-func (d *Dir) AskEnv(op string, names []string, deps bool, env []string) (runner.ControlReply, error) {
+func (d *Dir) AskEnv(op string, names []string, deps bool, env []string) (life.ControlReply, error) {
 	return d.ask(loopbackControl, controlRequest{Op: op, Names: names, Deps: deps, Env: env})
 }
 
-func (d *Dir) ask(loopback bool, req controlRequest) (runner.ControlReply, error) {
+func (d *Dir) ask(loopback bool, req controlRequest) (life.ControlReply, error) {
 	var conn net.Conn
 	var err error
 	if loopback {
 		data, rerr := d.ReadFile(addrName)
 		if rerr != nil {
-			return runner.ControlReply{}, ErrNoSupervisor
+			return life.ControlReply{}, ErrNoSupervisor
 		}
 		addr, token, _ := strings.Cut(strings.TrimSpace(string(data)), " ")
 		req.Token = token
@@ -188,16 +188,16 @@ func (d *Dir) ask(loopback bool, req controlRequest) (runner.ControlReply, error
 		conn, err = net.DialTimeout("unix", filepath.Join(d.Path, controlName), 2*time.Second)
 	}
 	if err != nil {
-		return runner.ControlReply{}, ErrNoSupervisor
+		return life.ControlReply{}, ErrNoSupervisor
 	}
 	defer conn.Close()
 	if err := json.NewEncoder(conn).Encode(req); err != nil {
-		return runner.ControlReply{}, err
+		return life.ControlReply{}, err
 	}
 	// A restart waits for readiness: bounded, so a wedged supervisor
 	// cannot hang a CI step forever.
 	_ = conn.SetDeadline(time.Now().Add(15 * time.Minute))
-	var r runner.ControlReply
+	var r life.ControlReply
 	if err := json.NewDecoder(conn).Decode(&r); err != nil {
 		return r, fmt.Errorf("control: no answer: %w", err)
 	}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/life"
 )
 
 func TestOpenCreatesPrivateFolder(t *testing.T) {
@@ -214,7 +214,7 @@ func TestLoopbackControl(t *testing.T) {
 	defer c.Close()
 	go func() {
 		for req := range c.Requests() {
-			req.Reply <- runner.ControlReply{OK: true, Message: req.Op + " " + strings.Join(req.Names, ",")}
+			req.Reply <- life.ControlReply{OK: true, Message: req.Op + " " + strings.Join(req.Names, ",")}
 		}
 	}()
 	r, err := d.ask(true, controlRequest{Op: "restart", Names: []string{"web"}})
@@ -233,7 +233,7 @@ func TestLoopbackControl(t *testing.T) {
 	}
 	defer conn.Close()
 	conn.Write([]byte(`{"op":"stop","names":["web"],"token":"guess"}` + "\n"))
-	var reply runner.ControlReply
+	var reply life.ControlReply
 	if err := json.NewDecoder(conn).Decode(&reply); err != nil || reply.OK || !strings.Contains(reply.Error, "wrong token") {
 		t.Fatalf("without the token: %+v %v", reply, err)
 	}

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
-	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 )
 
@@ -171,13 +171,13 @@ func (s *Store) changed() {
 	}
 }
 
-// Record implements runner.Journal.
-func (s *Store) Record(r runner.Record) {
-	if r.Kind == runner.RecLog {
+// Record implements life.Journal.
+func (s *Store) Record(r life.Record) {
+	if r.Kind == life.RecLog {
 		s.log.Write(r.At, r.Level, r.Msg)
 		return
 	}
-	if r.Kind == runner.RecStarted {
+	if r.Kind == life.RecStarted {
 		// The pidfile is written with the next flush, off the path of
 		// starting: a supervisor killed before it still leaves its
 		// processes findable by the stack id in their environment. The
@@ -195,13 +195,13 @@ func (s *Store) Record(r runner.Record) {
 		}, true)
 		return
 	}
-	if r.Kind == runner.RecBoot {
+	if r.Kind == life.RecBoot {
 		s.boot(r)
 		return
 	}
 	name := r.Instance.Name
 	switch r.Kind {
-	case runner.RecReady:
+	case life.RecReady:
 		s.updateAt(name, func(in *Instance) {
 			t := r.At
 			in.ReadyAt = &t
@@ -213,7 +213,7 @@ func (s *Store) Record(r runner.Record) {
 				in.State = "ready"
 			}
 		}, true)
-	case runner.RecHealth:
+	case life.RecHealth:
 		s.update(name, func(in *Instance) {
 			in.Health = &Health{OK: r.OK, Message: r.Msg, At: r.At}
 			switch {
@@ -223,24 +223,24 @@ func (s *Store) Record(r runner.Record) {
 				in.State = "ready"
 			}
 		})
-	case runner.RecFailed, runner.RecSkipped:
+	case life.RecFailed, life.RecSkipped:
 		s.update(name, func(in *Instance) {
-			if r.Kind == runner.RecSkipped {
+			if r.Kind == life.RecSkipped {
 				in.State = "skipped"
 			} else {
 				in.State = "failed"
 			}
-			if r.Code >= 0 && r.Kind == runner.RecFailed && in.PID > 0 {
+			if r.Code >= 0 && r.Kind == life.RecFailed && in.PID > 0 {
 				code := r.Code
 				in.ExitCode = &code
 			}
 		})
-	case runner.RecExited:
+	case life.RecExited:
 		s.update(name, func(in *Instance) {
 			code := r.Code
 			in.State, in.ExitCode = "exited", &code
 		})
-	case runner.RecStopped:
+	case life.RecStopped:
 		s.update(name, func(in *Instance) {
 			if in.State != "failed" && in.State != "exited" && in.State != "skipped" {
 				in.State = "stopped"
@@ -267,7 +267,7 @@ func (s *Store) updateAt(name string, f func(*Instance), urgent bool) {
 	s.changed()
 }
 
-func (s *Store) boot(r runner.Record) {
+func (s *Store) boot(r life.Record) {
 	b := r.Boot
 	s.mu.Lock()
 	s.booted = true

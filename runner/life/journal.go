@@ -1,4 +1,4 @@
-package runner
+package life
 
 import (
 	"time"
@@ -52,6 +52,7 @@ type Journal interface {
 	Record(Record)
 }
 
-type nopJournal struct{}
+// NopJournal remembers nothing.
+type NopJournal struct{}
 
-func (nopJournal) Record(Record) {}
+func (NopJournal) Record(Record) {}

@@ -1,4 +1,4 @@
-package runner
+package check
 
 import (
 	"testing"
@@ -15,19 +15,19 @@ func TestIntervalUsesMemory(t *testing.T) {
 	for e := time.Duration(0); e < 20*time.Second; e += 50 * time.Millisecond {
 		for _, kind := range []procfile.CheckKind{procfile.CheckTCP, procfile.CheckHTTP, procfile.CheckExec} {
 			for _, exp := range []time.Duration{0, expected} {
-				if d := interval(kind, e, exp); d > 20*time.Millisecond || d <= 0 {
-					t.Fatalf("interval(%v, %s, %s) = %s", kind, e, exp, d)
+				if d := Interval(kind, e, exp); d > 20*time.Millisecond || d <= 0 {
+					t.Fatalf("Interval(%v, %s, %s) = %s", kind, e, exp, d)
 				}
 			}
 		}
 	}
-	if interval(procfile.CheckTCP, 100*time.Millisecond, expected) != 20*time.Millisecond {
+	if Interval(procfile.CheckTCP, 100*time.Millisecond, expected) != 20*time.Millisecond {
 		t.Errorf("not relaxed well before the expected moment")
 	}
-	if interval(procfile.CheckTCP, 900*time.Millisecond, expected) != 5*time.Millisecond {
+	if Interval(procfile.CheckTCP, 900*time.Millisecond, expected) != 5*time.Millisecond {
 		t.Errorf("not fast near the expected moment")
 	}
-	if interval(procfile.CheckTCP, 100*time.Millisecond, 0) != 5*time.Millisecond {
+	if Interval(procfile.CheckTCP, 100*time.Millisecond, 0) != 5*time.Millisecond {
 		t.Errorf("not fast without memory")
 	}
 }

@@ -1,4 +1,6 @@
-package runner
+// Package check runs readiness and health checks: one attempt at a time,
+// paced by Interval.
+package check
 
 import (
 	"bytes"
@@ -16,8 +18,8 @@ import (
 	"github.com/hiverun/hiverun/runner/proc"
 )
 
-// checker runs one readiness check attempt.
-type checker struct {
+// Checker runs one readiness check attempt.
+type Checker struct {
 	check  procfile.Check
 	env    []string
 	dir    string
@@ -25,8 +27,8 @@ type checker struct {
 	client *http.Client
 }
 
-func newChecker(c procfile.Check, env []string, dir string, reaper *proc.Reaper) *checker {
-	ck := &checker{check: c, env: env, dir: dir, reaper: reaper}
+func New(c procfile.Check, env []string, dir string, reaper *proc.Reaper) *Checker {
+	ck := &Checker{check: c, env: env, dir: dir, reaper: reaper}
 	if c.Kind == procfile.CheckHTTP {
 		ck.client = &http.Client{
 			Transport: &http.Transport{
@@ -45,8 +47,8 @@ func newChecker(c procfile.Check, env []string, dir string, reaper *proc.Reaper)
 	return ck
 }
 
-// try runs one attempt within ctx.
-func (ck *checker) try(ctx context.Context) error {
+// Try runs one attempt within ctx.
+func (ck *Checker) Try(ctx context.Context) error {
 	switch ck.check.Kind {
 	case procfile.CheckTCP:
 		var d net.Dialer
@@ -76,7 +78,7 @@ func (ck *checker) try(ctx context.Context) error {
 	return nil
 }
 
-func (ck *checker) runExec(ctx context.Context) error {
+func (ck *Checker) runExec(ctx context.Context) error {
 	path, args := proc.ShellArgs(ck.check.Command)
 	cmd := &exec.Cmd{Path: path, Args: args, Env: ck.env, Dir: ck.dir}
 	var out bytes.Buffer
@@ -137,13 +139,13 @@ func shortNetErr(err error) error {
 	return err
 }
 
-// interval spaces readiness attempts: fast while a service typically comes
+// Interval spaces readiness attempts: fast while a service typically comes
 // up, relaxed for slow ones, so detection stays within tens of
 // milliseconds without hammering. An exec check costs a process per try,
 // so it starts a little slower. When earlier boots say when the service is
 // usually ready (expected), checks before 70% of that moment are relaxed
 // to 20 ms and fast after it: no detection is ever later than 20 ms.
-func interval(kind procfile.CheckKind, elapsed, expected time.Duration) time.Duration {
+func Interval(kind procfile.CheckKind, elapsed, expected time.Duration) time.Duration {
 	base := 5 * time.Millisecond
 	if kind == procfile.CheckExec {
 		base = 15 * time.Millisecond

@@ -1,0 +1,18 @@
+package life
+
+// ControlRequest is a request from another terminal to the running
+// supervisor.
+type ControlRequest struct {
+	Op    string   // "stop", "restart" or "reload"
+	Names []string // process (web) or instance (web.2) names
+	Deps  bool     // restart: also what depends on them
+	Env   []string // reload: the environment to resolve the plan in
+	Reply chan<- ControlReply
+}
+
+// ControlReply answers a ControlRequest.
+type ControlReply struct {
+	OK      bool   `json:"ok"`
+	Error   string `json:"error,omitempty"`
+	Message string `json:"message,omitempty"`
+}
