@@ -138,7 +138,7 @@ func (r *run) maybeSummary() {
 	r.out.setLive("")
 	// Recorded first: whoever reads the ready line and asks `status`
 	// finds memory.json already saying so.
-	r.recordBoot("ready")
+	r.recordBoot(life.Result{Outcome: life.BootReady})
 	r.say("%s", r.summary())
 	if r.opts.OnReady != nil {
 		r.opts.OnReady(r.opts.Now().Sub(r.boot))
@@ -146,7 +146,7 @@ func (r *run) maybeSummary() {
 }
 
 // recordBoot tells the journal how the boot went.
-func (r *run) recordBoot(result string) {
+func (r *run) recordBoot(result life.Result) {
 	b := &life.BootRecord{Ready: map[string]time.Duration{}, Result: result}
 	var last time.Time
 	for _, in := range r.insts {

@@ -369,9 +369,9 @@ func (r *run) stop(reason string, code int) {
 		if !r.summarised {
 			// The boot did not finish: remember how it ended.
 			r.summarised = true
-			result := "interrupted"
+			result := life.Result{Outcome: life.BootInterrupted}
 			if code != 0 {
-				result = "failed: " + reason
+				result = life.Result{Outcome: life.BootFailed, Reason: reason}
 			}
 			r.recordBoot(result)
 		}

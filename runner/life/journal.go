@@ -20,6 +20,7 @@ const (
 	RecHealth                    // OK, Msg: a readiness check result worth keeping
 	RecBoot                      // Boot
 	RecLog                       // Level, Msg: one of hiverun's own lines
+	RecState                     // State, Msg (why), Code: the instance's new state
 )
 
 // Record is one thing that happened, for the journal to remember.
@@ -35,6 +36,7 @@ type Record struct {
 	Level    string // INFO, WARN, ERROR
 	Msg      string
 	Boot     *BootRecord
+	State    State // RecState
 }
 
 // BootRecord is the outcome of one boot.
@@ -42,7 +44,9 @@ type BootRecord struct {
 	Ready        map[string]time.Duration // per instance, time to ready
 	Boot         time.Duration
 	CriticalPath []string
-	Result       string // ready, failed: NAME, interrupted
+	Result       Result
+	// Spans is each instance's part of the boot, in start order.
+	Spans []Span
 }
 
 // Journal remembers what the runner does (memory.json, pidfiles,
@@ -55,4 +59,5 @@ type Journal interface {
 // NopJournal remembers nothing.
 type NopJournal struct{}
 
+// Record forgets r.
 func (NopJournal) Record(Record) {}

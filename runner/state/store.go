@@ -274,7 +274,7 @@ func (s *Store) boot(r life.Record) {
 	st := s.startup
 	st.BootMS = b.Boot.Milliseconds()
 	st.CriticalPath = b.CriticalPath
-	st.Result = b.Result
+	st.Result = b.Result.String()
 	for name, d := range b.Ready {
 		st.ReadyMS[name] = d.Milliseconds()
 	}
@@ -285,9 +285,9 @@ func (s *Store) boot(r life.Record) {
 	t := &s.mem.Totals
 	t.Startups++
 	t.Reclaimed += st.Reclaimed
-	if b.Result == "ready" {
+	if b.Result.Outcome == life.BootReady {
 		t.Ready++
-	} else if b.Result != "interrupted" {
+	} else if b.Result.Outcome != life.BootInterrupted {
 		t.Failed++
 	}
 	// At once, not after the gathering delay: the stack is now ready
