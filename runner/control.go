@@ -1,19 +1,26 @@
 package runner
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 
 	"strings"
-	"time"
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/life"
 )
 
-// control resolves a request and carries it out without holding up the
-// supervisor loop: the instances do the work and answer.
+// waiter is a control request waiting for its instances to get where it
+// asked them to be.
+type waiter struct {
+	op    string // stopped, restarted
+	ins   []*inst
+	reply chan<- life.ControlReply
+}
+
+// control resolves a request and hands it to the instances; answerWaiters
+// replies once their states say it is done. Every state takes a stop and a
+// restart.
 func (r *run) control(req life.ControlRequest) {
 	fail := func(format string, a ...any) {
 		req.Reply <- life.ControlReply{Error: fmt.Sprintf(format, a...)}
@@ -22,12 +29,8 @@ func (r *run) control(req life.ControlRequest) {
 		fail("the stack is stopping")
 		return
 	}
-	var op ctlOp
 	switch req.Op {
-	case "stop":
-		op = opStop
-	case "restart":
-		op = opRestart
+	case "stop", "restart":
 	case "reload":
 		r.reload(req)
 		return
@@ -57,51 +60,106 @@ func (r *run) control(req life.ControlRequest) {
 			return
 		}
 	}
-	if op == opRestart && req.Deps {
-		// Dependents follow, in start order, after what they depend on.
-		order := map[string]int{}
-		for i, n := range r.plan.StartOrder() {
-			order[n] = i
+	if req.Op == "restart" && req.Deps {
+		// Dependents, oneshots included, follow what they depend on: each
+		// waits, as at boot, for its dependencies to be ready again.
+		targets = append(targets, r.dependentsOf(seen)...)
+	}
+	if req.Op == "stop" {
+		r.say("stop requested for %s", names(targets))
+		for _, in := range targets {
+			in.sv.expect, in.sv.onReq = true, true
+			in.post(input{kind: evStopReq})
 		}
-		var extra []*inst
-		for changed := true; changed; {
-			changed = false
-			for _, in := range r.insts {
-				if !seen[in] && dependsOnAny(in, seen) {
-					seen[in], changed = true, true
-					extra = append(extra, in)
+		r.waiters = append(r.waiters, &waiter{op: "stopped", ins: targets, reply: req.Reply})
+		return
+	}
+	r.say("restart requested for %s", names(targets))
+	r.restart(targets, nil, "restart requested", req.Reply)
+}
+
+// restart sends a restart to each instance (with its new settings when
+// specs has them) and waits for them all.
+func (r *run) restart(targets []*inst, specs map[*inst]*procfile.Instance, why string, reply chan<- life.ControlReply) {
+	for _, in := range targets {
+		in.sv.expect = true
+		in.post(input{kind: evRestartReq, reason: why, spec: specs[in]})
+	}
+	r.waiters = append(r.waiters, &waiter{op: "restarted", ins: targets, reply: reply})
+}
+
+// dependentsOf is every instance that depends, directly or not, on one of
+// set, in start order; set grows to hold them.
+func (r *run) dependentsOf(set map[*inst]bool) []*inst {
+	var extra []*inst
+	for changed := true; changed; {
+		changed = false
+		for _, in := range r.insts {
+			if !set[in] && dependsOnAny(in, set) {
+				set[in], changed = true, true
+				extra = append(extra, in)
+			}
+		}
+	}
+	order := map[string]int{}
+	for i, n := range r.plan.StartOrder() {
+		order[n] = i
+	}
+	sort.SliceStable(extra, func(i, j int) bool {
+		return order[extra[i].spec.Proc.Name] < order[extra[j].spec.Proc.Name]
+	})
+	return extra
+}
+
+// answerWaiters replies to each request whose instances have all got
+// where it asked, or failed on the way.
+func (r *run) answerWaiters() {
+	stopping := r.isStopping()
+	kept := r.waiters[:0]
+	for _, w := range r.waiters {
+		done, failed := true, ""
+		for _, in := range w.ins {
+			sv := in.sv
+			if sv.expect {
+				done = false
+				continue
+			}
+			switch w.op {
+			case "stopped":
+				if sv.state.Running() {
+					done = false
+				}
+			case "restarted":
+				switch {
+				case sv.state == life.Ready || sv.state == life.Unhealthy || sv.state == life.Exited && in.spec.Proc.Oneshot && sv.code == 0:
+				case sv.state == life.Failed || sv.state == life.Skipped || sv.state == life.Backoff || sv.state == life.Exited || sv.state == life.Stopped:
+					if failed == "" {
+						failed = fmt.Sprintf("%s: %s", in.spec.Display, orWord(sv.reason, string(sv.state)))
+					}
+				default:
+					done = false
 				}
 			}
 		}
-		sort.SliceStable(extra, func(i, j int) bool {
-			return order[extra[i].spec.Proc.Name] < order[extra[j].spec.Proc.Name]
-		})
-		targets = append(targets, extra...)
-	}
-	for _, in := range targets {
-		if in.spec.Proc.Oneshot {
-			fail("%s is a oneshot task: it is not %s", in.spec.Display, past[op])
-			return
-		}
-		switch in.getState() {
-		case StateReady, StateUnhealthy, StateExited, StateStopped:
+		switch {
+		case failed != "" && (done || stopping):
+			w.reply <- life.ControlReply{Error: failed}
+		case done:
+			w.reply <- life.ControlReply{OK: true, Message: w.op + " " + names(w.ins)}
+		case stopping:
+			w.reply <- life.ControlReply{Error: "the stack is stopping"}
 		default:
-			fail("%s is %s: it can be %s once it has been ready", in.spec.Display, in.getState(), past[op])
-			return
+			kept = append(kept, w)
 		}
 	}
-	r.say("%s requested for %s", req.Op, names(targets))
-	go func() {
-		var done []string
-		for _, in := range targets {
-			if err := r.askInstance(in, ctlReq{op: op}); err != nil {
-				req.Reply <- life.ControlReply{Error: fmt.Sprintf("%s: %v", in.spec.Display, err)}
-				return
-			}
-			done = append(done, in.spec.Display)
-		}
-		req.Reply <- life.ControlReply{OK: true, Message: fmt.Sprintf("%s %s", past[op], strings.Join(done, ", "))}
-	}()
+	r.waiters = kept
+}
+
+func orWord(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
 }
 
 // reload reads the Procfile and environment again and restarts the
@@ -121,88 +179,41 @@ func (r *run) reload(req life.ControlRequest) {
 		req.Reply <- life.ControlReply{Error: "the set of processes changed: the stack must start anew"}
 		return
 	}
-	type change struct {
-		in   *inst
-		spec *procfile.Instance
-	}
-	var changes []change
+	specs := map[*inst]*procfile.Instance{}
+	var targets []*inst
 	for i, spec := range plan.Instances {
 		in := r.insts[i]
 		if spec.Name != in.spec.Name {
 			req.Reply <- life.ControlReply{Error: "the set of processes changed: the stack must start anew"}
 			return
 		}
-		st := in.getState()
+		st := in.sv.state
 		if in.spec.Proc.Oneshot {
 			continue
 		}
-		if procfile.Fingerprint(spec) != in.fingerprint() || st == StateExited || st == StateStopped {
-			switch st {
-			case StateReady, StateUnhealthy, StateExited, StateStopped:
-				changes = append(changes, change{in, spec})
-			default:
-				req.Reply <- life.ControlReply{Error: fmt.Sprintf("%s is %s: try again once it is ready", in.spec.Display, st)}
-				return
-			}
+		if procfile.Fingerprint(spec) != in.fingerprint() || st == life.Exited || st == life.Stopped || st == life.Failed {
+			specs[in] = spec
+			targets = append(targets, in)
 		}
 	}
 	if req.Deps {
-		// What depends on a changed instance restarts after it, as it is.
 		set := map[*inst]bool{}
-		for _, c := range changes {
-			set[c.in] = true
+		for _, in := range targets {
+			set[in] = true
 		}
-		for grew := true; grew; {
-			grew = false
-			for _, in := range r.insts {
-				if !set[in] && !in.spec.Proc.Oneshot && dependsOnAny(in, set) {
-					set[in], grew = true, true
-					changes = append(changes, change{in, nil})
-				}
+		for _, in := range r.dependentsOf(set) {
+			if !in.spec.Proc.Oneshot {
+				targets = append(targets, in)
 			}
 		}
 	}
-	if len(changes) == 0 {
+	if len(targets) == 0 {
 		req.Reply <- life.ControlReply{OK: true, Message: "nothing changed"}
 		return
 	}
-	var list []*inst
-	for _, c := range changes {
-		list = append(list, c.in)
-	}
-	r.say("reload: restarting %s", names(list))
-	go func() {
-		var done []string
-		for _, c := range changes {
-			if err := r.askInstance(c.in, ctlReq{op: opRestart, spec: c.spec}); err != nil {
-				req.Reply <- life.ControlReply{Error: fmt.Sprintf("%s: %v", c.in.spec.Display, err)}
-				return
-			}
-			done = append(done, c.in.spec.Display)
-		}
-		req.Reply <- life.ControlReply{OK: true, Message: "restarted " + strings.Join(done, ", ")}
-	}()
+	r.say("reload: restarting %s", names(targets))
+	r.restart(targets, specs, "its command or environment changed", req.Reply)
 }
-
-// askInstance hands a request to an instance and waits for its answer.
-func (r *run) askInstance(in *inst, req ctlReq) error {
-	req.reply = make(chan error, 1)
-	select {
-	case in.ctl <- req:
-	case <-r.stopped:
-		return errors.New("the stack is stopping")
-	}
-	select {
-	case err := <-req.reply:
-		return err
-	case <-r.stopped:
-		return errors.New("the stack is stopping")
-	case <-time.After(10 * time.Minute):
-		return errors.New("no answer within 10 minutes")
-	}
-}
-
-var past = map[ctlOp]string{opStop: "stopped", opRestart: "restarted"}
 
 func dependsOnAny(in *inst, set map[*inst]bool) bool {
 	for _, d := range in.deps {

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -9,73 +10,183 @@ import (
 	"github.com/hiverun/hiverun/runner/life"
 )
 
-func (r *run) handle(ev event) {
-	in := ev.in
+// handle is the supervisor's side of an instance's change: the line it
+// says, and what the stack does about it.
+func (r *run) handle(c change) {
+	in := c.in
+	sv := &in.sv
+	if c.ack {
+		sv.expect = false
+	}
+	from := sv.state
+	sv.state, sv.code, sv.reason = c.to, c.code, c.reason
+	if c.started {
+		sv.started = true
+	}
 	stopping := r.isStopping()
-	switch ev.kind {
-	case evStarted:
-		r.say("%s started (pid %d)", in.spec.Display, ev.code)
-	case evReady:
-		r.unsettled--
+	name := in.spec.Display
+	if c.remind {
+		r.sayAt("WARN", "%s is still unhealthy (%s)", name, c.reason)
+	}
+	if from == c.to {
+		return
+	}
+	first := !sv.settled
+	switch c.to {
+	case life.Ready:
+		sv.settled = true
 		took := in.readyDuration()
-		if in.spec.Proc.Oneshot {
-			r.active--
-			r.say("%s done in %s (exit 0)", in.spec.Display, fmtSecs(took))
-		} else if in.spec.Check.Kind != procfile.CheckNone {
-			r.say("%s ready in %s (pid %d, %s)", in.spec.Display, fmtSecs(took), in.getPid(), in.spec.Check)
-		} else if in.spec.Proc.Delay > 0 {
-			r.say("%s ready: still running after %s (pid %d)", in.spec.Display, in.spec.Proc.Delay, in.getPid())
+		switch {
+		case from == life.Unhealthy:
+			r.say("%s is healthy again", name)
+		case c.restarts > 0:
+			r.say("%s ready again in %s (restart %d)", name, fmtSecs(took), c.restarts)
+		case in.spec.Check.Kind != procfile.CheckNone:
+			r.say("%s ready in %s (pid %d, %s)", name, fmtSecs(took), c.pid, in.spec.Check)
+		case in.spec.Proc.Delay > 0:
+			r.say("%s ready: still running after %s (pid %d)", name, in.spec.Proc.Delay, c.pid)
 		}
 		// Without a check or a delay, ready is the same as started: one
 		// line says both.
-		r.maybeSummary()
-	case evFailed, evSkipped:
-		r.unsettled--
-		r.active--
-		if stopping {
-			return
+	case life.Unhealthy:
+		r.sayAt("WARN", "%s is unhealthy: %d checks failed in a row (%s)", name, r.opts.HealthFailures, c.reason)
+	case life.Stopping:
+		if strings.HasPrefix(c.reason, unhealthyWord+": ") && !stopping {
+			r.sayAt("WARN", "%s is unhealthy: %d checks failed in a row (%s): restarting it", name, r.opts.HealthFailures, strings.TrimPrefix(c.reason, unhealthyWord+": "))
 		}
-		r.reportFailure(in, ev)
-		if !in.spec.Proc.Optional {
-			r.stop(fmt.Sprintf("%s failed", in.spec.Display), 1)
-			return
-		}
-		r.maybeSummary()
-	case evNote:
-		level := ev.level
-		if level == "" {
-			level = "INFO"
-		}
-		r.sayAt(level, "%s", ev.msg)
-	case evRestarted:
-		if ev.msg != "" {
-			r.say("%s restarted (pid %d): %s", in.spec.Display, ev.code, ev.msg)
-		} else {
-			r.say("%s restarted (pid %d)", in.spec.Display, ev.code)
-		}
-	case evResumed:
-		r.active++
-	case evUserStopped:
-		r.active--
-		r.say("%s stopped on request", in.spec.Display)
-	case evExited:
-		r.active--
-		if stopping {
-			return
-		}
-		r.say("%s %s", in.spec.Display, ev.msg)
-		if !in.spec.Proc.Optional {
-			code := 0
-			if ev.code != 0 {
-				code = 1
+	case life.Backoff:
+		if !stopping {
+			why := c.reason
+			if from == life.Starting || from == life.Stopping {
+				why = "failed after restart: " + why
 			}
-			r.stop(fmt.Sprintf("%s %s", in.spec.Display, ev.msg), code)
-			return
+			r.sayAt("WARN", "%s %s: restarting in %s", name, why, in.backoffDelay())
+		}
+	case life.Exited:
+		sv.settled = true
+		if in.spec.Proc.Oneshot && c.code == 0 {
+			r.say("%s done in %s (exit 0)", name, fmtSecs(in.readyDuration()))
+			break
+		}
+		if stopping {
+			break
+		}
+		r.say("%s %s", name, c.reason)
+		if !in.spec.Proc.Optional {
+			r.stop(fmt.Sprintf("%s %s", name, c.reason), boolInt(c.code != 0))
+		}
+	case life.Failed, life.Skipped:
+		sv.settled = true
+		if stopping {
+			break
+		}
+		if !first {
+			r.sayAt("ERROR", "%s failed after restart: %s", name, c.reason)
+			break
+		}
+		r.reportFailure(in, c)
+		if !in.spec.Proc.Optional {
+			r.failed = in.spec.Name
+			r.stop(fmt.Sprintf("%s failed", name), 1)
+		}
+	case life.Stopped:
+		sv.settled = true
+		if sv.onReq && !stopping {
+			r.say("%s stopped on request", name)
+		}
+		sv.onReq = false
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// decide does what follows from the instances' states: start what may
+// start, skip what cannot, stop in order, answer requests, say the boot
+// line, and end the stack when nothing is left to run.
+func (r *run) decide() {
+	stopping := r.isStopping()
+	for _, in := range r.insts {
+		sv := &in.sv
+		if sv.expect {
+			continue
+		}
+		if stopping {
+			if !sv.stopSent && r.dependentsDown(in) {
+				sv.stopSent, sv.expect = true, true
+				in.post(input{kind: evStackStop})
+			}
+			continue
+		}
+		if sv.state != life.Waiting {
+			continue
+		}
+		ready, failed := true, ""
+		for _, d := range in.deps {
+			switch {
+			case d.sv.expect || !(d.sv.state == life.Ready || d.sv.state == life.Unhealthy || d.sv.state == life.Exited && d.spec.Proc.Oneshot && d.sv.code == 0):
+				ready = false
+				if !d.sv.expect && (d.sv.state == life.Failed || d.sv.state == life.Skipped) && failed == "" {
+					failed = d.spec.Display
+				}
+			}
+		}
+		switch {
+		case failed != "":
+			sv.expect = true
+			in.post(input{kind: evDepFailed, reason: fmt.Sprintf("it depends on %s, which failed", failed)})
+		case ready:
+			sv.expect = true
+			in.post(input{kind: evDepsReady})
 		}
 	}
-	if r.active == 0 && !r.isStopping() {
+	r.answerWaiters()
+	r.maybeSummary()
+	if !stopping && !r.anythingPending() {
 		r.stop("every process has ended", r.endCode())
+		r.decide()
 	}
+}
+
+// dependentsDown tells whether nothing that depends on in still runs, so
+// it may stop (at once after a second interrupt).
+func (r *run) dependentsDown(in *inst) bool {
+	select {
+	case <-r.killNow:
+		return true
+	default:
+	}
+	for _, d := range in.dependents {
+		if d.sv.expect || d.sv.state.Running() {
+			return false
+		}
+	}
+	return true
+}
+
+// anythingPending is the stack's liveness, read off the states: something
+// runs, is about to start, or will restart.
+func (r *run) anythingPending() bool {
+	for _, in := range r.insts {
+		if in.sv.expect || in.sv.state.Running() || in.sv.state == life.Backoff {
+			return true
+		}
+	}
+	return false
+}
+
+// settled tells whether the first boot is decided for every instance.
+func (r *run) settled() bool {
+	for _, in := range r.insts {
+		if !in.sv.settled {
+			return false
+		}
+	}
+	return true
 }
 
 // endCode is the exit code of a stack whose processes all ended by
@@ -85,24 +196,25 @@ func (r *run) endCode() int {
 		if in.spec.Proc.Optional {
 			continue
 		}
-		if st := in.getState(); st == StateFailed || st == StateSkipped || (st == StateExited && in.exitCode != 0) {
+		switch st := in.sv.state; {
+		case st == life.Failed, st == life.Skipped, st == life.Exited && in.sv.code != 0:
 			return 1
 		}
 	}
 	return 0
 }
 
-func (r *run) reportFailure(in *inst, ev event) {
+func (r *run) reportFailure(in *inst, ev change) {
 	what := "required"
 	if in.spec.Proc.Optional {
 		what = "optional"
 	}
-	if ev.kind == evSkipped {
-		r.sayAt("WARN", "%s (%s) skipped: %s", in.spec.Display, what, ev.msg)
+	if ev.to == life.Skipped {
+		r.sayAt("WARN", "%s (%s) skipped: %s", in.spec.Display, what, ev.reason)
 		return
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s (%s) failed: %s", in.spec.Display, what, ev.msg)
+	fmt.Fprintf(&b, "%s (%s) failed: %s", in.spec.Display, what, ev.reason)
 	lines := in.tail.get()
 	if n := r.opts.TailLines; len(lines) > n {
 		lines = lines[len(lines)-n:]
@@ -131,7 +243,7 @@ func (r *run) reportFailure(in *inst, ev event) {
 
 // maybeSummary prints the boot line once every instance has settled.
 func (r *run) maybeSummary() {
-	if r.unsettled > 0 || r.summarised || r.isStopping() {
+	if r.summarised || r.isStopping() || !r.settled() {
 		return
 	}
 	r.summarised = true
@@ -145,20 +257,36 @@ func (r *run) maybeSummary() {
 	}
 }
 
-// recordBoot tells the journal how the boot went.
+// recordBoot tells the journal how the boot went, with each instance's
+// part of it.
 func (r *run) recordBoot(result life.Result) {
 	b := &life.BootRecord{Ready: map[string]time.Duration{}, Result: result}
 	var last time.Time
+	now := r.opts.Now()
 	for _, in := range r.insts {
 		in.mu.Lock()
-		if in.isOK() && !in.readyAt.IsZero() {
+		sp := life.Span{Name: in.spec.Name, Oneshot: in.spec.Proc.Oneshot, Optional: in.spec.Proc.Optional,
+			State: in.state, Reason: in.reason, Tries: append([]time.Duration(nil), in.tryAt...)}
+		switch {
+		case in.everReady:
 			b.Ready[in.spec.Name] = in.readyAt.Sub(in.startAt)
-			if in.readyAt.After(last) {
-				last = in.readyAt
+			last = maxTime(last, in.readyAt)
+			sp.Waited, sp.Took = in.startAt.Sub(r.boot), in.readyAt.Sub(in.startAt)
+			if sp.State != life.Exited || !sp.Oneshot {
+				sp.State = life.Ready
 			}
+		case !in.startAt.IsZero():
+			sp.Waited, sp.Took = in.startAt.Sub(r.boot), endOr(in.endAt, now).Sub(in.startAt)
+		default:
+			sp.Waited = endOr(in.endAt, now).Sub(r.boot)
+		}
+		if sp.State == life.Stopping || sp.State == life.Stopped && !in.everReady {
+			sp.State = life.Stopped
 		}
 		in.mu.Unlock()
+		b.Spans = append(b.Spans, sp)
 	}
+	sort.SliceStable(b.Spans, func(i, j int) bool { return b.Spans[i].Waited < b.Spans[j].Waited })
 	if !last.IsZero() {
 		b.Boot = last.Sub(r.boot)
 	}
@@ -166,4 +294,18 @@ func (r *run) recordBoot(result life.Result) {
 		b.CriticalPath = append(b.CriticalPath, in.spec.Name)
 	}
 	r.record(life.Record{Kind: life.RecBoot, Boot: b})
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+func endOr(t, now time.Time) time.Time {
+	if t.IsZero() {
+		return now
+	}
+	return t
 }

@@ -2,68 +2,90 @@ package runner
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"sync"
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/check"
 	"github.com/hiverun/hiverun/runner/life"
-	"github.com/hiverun/hiverun/runner/proc"
 )
 
-// inst is one running instance. Its goroutine (supervise) owns the process;
-// the fields under mu are read by the supervisor for the live line and the
-// summary.
+// inst is one instance. Its goroutine (live) owns its machine and its
+// process; the fields under mu are what others may read of it; sv is the
+// supervisor loop's own view.
 type inst struct {
 	spec       *procfile.Instance // as first planned: names, deps, flags
-	cur        *procfile.Instance // how it runs now (a reload may change it); the instance's goroutine owns it
 	idx        int
 	deps       []*inst
 	dependents []*inst
 	prefix     *prefix
 	tail       *tail
+	log        *logFile // its output file in a detached stack, else nil
 
-	settled chan struct{} // closed once ready, failed or skipped
-	ok      bool          // written before settled is closed
-	done    chan struct{} // closed when nothing of it runs any more
+	ev   chan input    // everything that happens to it
+	done chan struct{} // closed when its goroutine has ended, nothing of it running
 
-	log  *logFile      // its output file in a detached stack, else nil
-	ctl  chan ctlReq   // control requests, taken while it serves or idles
-	gate chan struct{} // closed while ready (see readyGate)
+	// Owned by its goroutine.
+	gen     int // bumped at each start and backoff: older events are stale
+	child   *child
+	unwatch context.CancelFunc
+	timer   *time.Timer
+	reaping sync.WaitGroup
+	why     string // the next start is a restart for this reason
 
-	mu       sync.Mutex
-	restarts int
-	state    State
-	tries    int
-	lastErr  string
-	startAt  time.Time
-	readyAt  time.Time
-	pid      int
-	exitCode int
+	mu          sync.Mutex
+	cur         *procfile.Instance // how it runs now (a reload may change it)
+	state       life.State
+	reason      string
+	restarts    int
+	tries       int
+	lastErr     string
+	waitFrom    time.Time
+	startAt     time.Time
+	readyAt     time.Time
+	endAt       time.Time
+	tryAt       []time.Duration // the first boot's check attempts, since its start
+	pid         int
+	exitCode    int
+	everReady   bool
+	delay       time.Duration // of the backoff now pending
+	everStarted bool
+
+	sv svView
 }
 
-// fingerprint is how the instance runs now. It reads cur under mu: the
-// supervisor asks while the instance's goroutine may be swapping it.
-func (in *inst) fingerprint() string {
+// svView is what the supervisor loop knows of an instance.
+type svView struct {
+	state    life.State
+	code     int
+	reason   string
+	expect   bool // sent an event it has not answered yet
+	settled  bool // the first boot is decided for it
+	stopSent bool // told that the stack stops
+	started  bool // has been started once
+	onReq    bool // stopped on request
+	why      string
+	remind   time.Time
+}
+
+// change is an instance telling the supervisor where it is now.
+type change struct {
+	in       *inst
+	from, to life.State
+	code     int
+	reason   string
+	pid      int
+	ack      bool // the answer to an event from the supervisor
+	remind   bool // still unhealthy
+	started  bool // a process was started (pid)
+	restarts int
+}
+
+func (in *inst) getState() life.State {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	return procfile.Fingerprint(in.cur)
-}
-
-func (in *inst) setCur(spec *procfile.Instance) {
-	in.mu.Lock()
-	in.cur = spec
-	in.mu.Unlock()
-}
-
-func (in *inst) setState(s State) {
-	in.mu.Lock()
-	in.state = s
-	in.mu.Unlock()
+	return in.state
 }
 
 func (in *inst) getPid() int {
@@ -72,359 +94,367 @@ func (in *inst) getPid() int {
 	return in.pid
 }
 
-func (in *inst) getState() State {
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	return in.state
-}
-
 func (in *inst) readyDuration() time.Duration {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	return in.readyAt.Sub(in.startAt)
 }
 
-func (in *inst) settle(ok bool) {
-	in.ok = ok
-	close(in.settled)
+func (in *inst) restartCount() int {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.restarts
 }
 
-// isOK is ok for any goroutine: false until the instance has settled.
-func (in *inst) isOK() bool {
+func (in *inst) current() *procfile.Instance {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.cur
+}
+
+// fingerprint is how the instance runs now.
+func (in *inst) fingerprint() string { return procfile.Fingerprint(in.current()) }
+
+// post hands an event to the instance unless its life is over.
+func (in *inst) post(ev input) {
 	select {
-	case <-in.settled:
-		return in.ok
-	default:
-		return false
+	case in.ev <- ev:
+	case <-in.done:
 	}
 }
 
-// child is a started process and the readers of its output.
-type child struct {
-	cmd     *exec.Cmd
-	grp     *proc.Group
-	pid     int
-	exited  chan struct{} // closed once Wait has returned
-	code    int
-	desc    string
-	drained chan struct{} // closed when its output reached EOF
-	reader  *os.File
-}
-
-// exitedCode is the exit code of a child that has exited, else -1.
-func exitedCode(p *child) int {
-	select {
-	case <-p.exited:
-		return p.code
-	default:
-		return -1
-	}
-}
-
-// drainedWithin gives the output readers up to d to reach EOF.
-func (p *child) drainedWithin(d time.Duration) bool {
-	select {
-	case <-p.drained:
+func final(s life.State) bool {
+	switch s {
+	case life.Stopped, life.Exited, life.Failed, life.Skipped:
 		return true
-	case <-time.After(d):
-		return false
 	}
+	return false
 }
 
-// drainWait gives the output readers up to d to reach EOF, then closes the
-// read side so a descendant that keeps the pipe open cannot hold us.
-func (p *child) drainWait(d time.Duration) {
-	if !p.drainedWithin(d) {
-		p.reader.Close()
-		<-p.drained
-	}
-}
-
-var errStopped = errors.New("stopped")
-
-// supervise is the life of one instance: wait for dependencies, start,
-// become ready, run, and stop after its dependents when the stack stops.
-func (r *run) supervise(in *inst) {
+// live is the life of one instance: it waits in one place for whatever
+// happens to it, lets step decide, and does what step says.
+func (r *run) live(in *inst) {
 	defer close(in.done)
-	for _, d := range in.deps {
-		select {
-		case <-d.settled:
-			if !d.ok {
-				in.setState(StateSkipped)
-				in.settle(false)
-				msg := fmt.Sprintf("it depends on %s, which failed", d.spec.Display)
-				r.record(life.Record{Kind: life.RecSkipped, Instance: in.spec, Msg: msg})
-				r.send(event{in: in, kind: evSkipped, msg: msg})
-				return
+	m := newMachine(in.spec.Proc, r.opts.HealthFailures)
+	in.mu.Lock()
+	in.waitFrom = r.opts.Now()
+	in.mu.Unlock()
+	for {
+		ev := <-in.ev
+		if ev.gen != 0 && ev.gen != in.gen {
+			continue // from a process or timer of before
+		}
+		if ev.at.IsZero() {
+			ev.at = r.opts.Now()
+		}
+		from, fromSup := m.State, ev.gen == 0
+		if ev.kind == evRestartReq {
+			in.why = ev.reason
+			if ev.spec != nil {
+				in.mu.Lock()
+				in.cur = ev.spec
+				in.mu.Unlock()
 			}
-		case <-r.stopped:
-			in.setState(StateStopped)
-			in.settle(false)
+		}
+		c := change{in: in, from: from, ack: fromSup}
+		queue := []input{ev}
+		for len(queue) > 0 {
+			e := queue[0]
+			queue = queue[1:]
+			next, acts := step(m, e)
+			if e.kind == evHealthFail && m.State != life.Stopping && next.State == life.Stopping {
+				in.why = unhealthyWord
+			}
+			m = next
+			for _, a := range acts {
+				if more := r.act(in, &m, a, &c); more != nil {
+					queue = append(queue, *more)
+				}
+			}
+		}
+		r.settleState(in, m, from, &c)
+		if m.State != from || fromSup || c.remind || c.started {
+			r.publish(c)
+		}
+		if m.Ending && final(m.State) {
+			in.reaping.Wait()
 			return
 		}
 	}
-	// Dependencies may have settled in the same instant the stack began to
-	// stop; starting now would only mean stopping again.
-	if r.isStopping() {
-		in.setState(StateStopped)
-		in.settle(false)
+}
+
+// settleState makes the new state visible to readers and the journal.
+func (r *run) settleState(in *inst, m machine, from life.State, c *change) {
+	now := r.opts.Now()
+	in.mu.Lock()
+	in.state, in.reason = m.State, m.Reason
+	if m.State == life.Exited {
+		in.exitCode = m.Code
+	}
+	switch {
+	case m.State == life.Ready && from == life.Starting, m.State == life.Exited && from == life.Starting:
+		in.readyAt, in.everReady = now, true
+	case m.State == life.Waiting && from != life.Waiting:
+		in.waitFrom = now
+	case final(m.State) && in.endAt.IsZero():
+		in.endAt = now
+	}
+	c.to, c.code, c.reason, c.pid, c.restarts = m.State, m.Code, m.Reason, in.pid, in.restarts
+	took := in.readyAt.Sub(in.startAt)
+	cur := in.cur
+	in.mu.Unlock()
+	if m.State == from {
 		return
 	}
+	r.record(life.Record{Kind: life.RecState, Instance: cur, State: m.State, Msg: m.Reason, Code: m.Code})
+	switch m.State {
+	case life.Ready:
+		if from == life.Starting {
+			r.record(life.Record{Kind: life.RecReady, Instance: cur, Took: took})
+		}
+		if cur.Check.Kind != procfile.CheckNone {
+			r.record(life.Record{Kind: life.RecHealth, Instance: cur, OK: true, Msg: cur.Check.String()})
+		}
+	case life.Exited:
+		if from == life.Starting {
+			r.record(life.Record{Kind: life.RecReady, Instance: cur, Took: took})
+		}
+		r.record(life.Record{Kind: life.RecExited, Instance: cur, Code: m.Code, Msg: m.Reason})
+	case life.Failed:
+		r.record(life.Record{Kind: life.RecFailed, Instance: cur, Msg: m.Reason, Code: -1})
+	case life.Skipped:
+		r.record(life.Record{Kind: life.RecSkipped, Instance: cur, Msg: m.Reason})
+	case life.Unhealthy:
+		r.record(life.Record{Kind: life.RecHealth, Instance: cur, OK: false, Msg: m.Reason})
+	}
+}
+
+// act carries out one action; a start that fails comes back as an event.
+func (r *run) act(in *inst, m *machine, a action, c *change) *input {
+	switch a {
+	case aStart:
+		return r.begin(in, c)
+	case aWatch:
+		r.watch(in)
+	case aUnwatch:
+		if in.unwatch != nil {
+			in.unwatch()
+			in.unwatch = nil
+		}
+	case aSignal:
+		p, gen := in.child, in.gen
+		if p == nil {
+			return &input{kind: evGone, gen: gen}
+		}
+		p.cancel()
+		go func() {
+			r.stopProc(in, p)
+			r.finish(in, p)
+			in.post(input{kind: evGone, gen: gen})
+		}()
+	case aReap:
+		if p := in.child; p != nil {
+			p.cancel()
+			in.reaping.Add(1)
+			go func() {
+				defer in.reaping.Done()
+				r.stopProc(in, p)
+				r.finish(in, p)
+			}()
+		}
+	case aBackoff:
+		in.gen++
+		gen, d := in.gen, m.Delay
+		in.mu.Lock()
+		in.delay = d
+		in.mu.Unlock()
+		in.timer = time.AfterFunc(d, func() { in.post(input{kind: evBackoffDone, gen: gen}) })
+	case aCancelBackoff:
+		if in.timer != nil {
+			in.timer.Stop()
+		}
+		in.gen++
+	case aRemind:
+		c.remind = true
+	}
+	return nil
+}
+
+// begin starts the instance: clean= first, then its command, then the
+// watchers of its exit and readiness.
+func (r *run) begin(in *inst, c *change) *input {
+	// What the last run left behind (a reaped group) is gone first, so it
+	// cannot hold the port.
+	in.reaping.Wait()
+	in.gen++
 	if err := r.clean(in); err != nil {
-		in.setState(StateFailed)
-		in.settle(false)
-		r.send(event{in: in, kind: evFailed, msg: err.Error()})
-		return
+		return &input{kind: evSpawnFailed, reason: err.Error()}
 	}
 	p, err := r.start(in)
 	if err != nil {
-		in.setState(StateFailed)
-		in.settle(false)
-		r.record(life.Record{Kind: life.RecFailed, Instance: in.spec, Msg: err.Error(), Code: -1})
-		r.send(event{in: in, kind: evFailed, msg: err.Error()})
-		return
+		return &input{kind: evSpawnFailed, reason: err.Error()}
 	}
-	r.record(life.Record{Kind: life.RecStarted, Instance: in.cur, PID: p.pid, PGID: p.pid})
-	r.send(event{in: in, kind: evStarted, code: p.pid})
-
-	switch err := r.becomeReady(in, p); {
-	case err == nil:
-		in.mu.Lock()
-		in.readyAt = r.opts.Now()
-		if in.spec.Proc.Oneshot {
-			in.state = StateExited
-		} else {
-			in.state = StateReady
-		}
-		in.mu.Unlock()
-		in.settle(true)
-		r.record(life.Record{Kind: life.RecReady, Instance: in.spec, Took: in.readyDuration()})
-		if in.spec.Check.Kind != procfile.CheckNone {
-			r.record(life.Record{Kind: life.RecHealth, Instance: in.spec, OK: true, Msg: in.spec.Check.String()})
-		}
-		r.send(event{in: in, kind: evReady})
-	case errors.Is(err, errStopped):
-		in.settle(false)
-	default:
-		// Let the last lines in before reporting them.
-		select {
-		case <-p.exited:
-			p.drainWait(200 * time.Millisecond)
-		default:
-		}
-		in.setState(StateFailed)
-		in.settle(false)
-		r.record(life.Record{Kind: life.RecFailed, Instance: in.spec, Msg: err.Error(), Code: exitedCode(p)})
-		r.send(event{in: in, kind: evFailed, msg: err.Error()})
-		// A process that timed out still runs: stop it now, it is of no
-		// use and must not hold its port.
-		r.stopProc(in, p)
-		r.finish(in, p)
-		return
-	}
-
-	if in.ok {
-		// A finished oneshot stays ready for whoever restarts later.
-		in.setGate(true)
-	}
-	if !in.spec.Proc.Oneshot && in.ok {
-		p = r.serve(in, p)
-	}
-	<-r.stopped
-	// Dependents stop first; a second interrupt does not wait for them.
-	for _, d := range in.dependents {
-		select {
-		case <-d.done:
-		case <-r.killNow:
-		}
-	}
-	if p != nil {
-		r.stopProc(in, p)
-		r.finish(in, p)
-	}
-}
-
-// start launches the instance's command with its output on a pipe (or a
-// pseudo-terminal) read by pump.
-func (r *run) start(in *inst) (*child, error) {
-	spec := in.cur
-	env := append(spec.Environ[:len(spec.Environ):len(spec.Environ)], r.opts.ExtraEnv...)
-	var cmd *exec.Cmd
-	if spec.Exec.Script == "" {
-		if path := r.paths.Look(spec.Exec.Argv[0], spec.Env.Values["PATH"], spec.Dir); path != "" {
-			cmd = &exec.Cmd{Path: path, Args: spec.Exec.Argv}
-			env = append(env, spec.Exec.Env...)
-		}
-	}
-	if cmd == nil {
-		script := spec.Exec.Script
-		if script == "" {
-			script = spec.Proc.Command
-		}
-		path, args := proc.ShellArgs(script)
-		cmd = &exec.Cmd{Path: path, Args: args}
-	}
-	cmd.Env, cmd.Dir = env, spec.Dir
-	if r.devNull != nil && !spec.TTY {
-		// One /dev/null for every child instead of an open per start.
-		cmd.Stdin = r.devNull
-	}
-	proc.Prepare(cmd, spec.TTY)
-	p := &child{cmd: cmd, exited: make(chan struct{}), drained: make(chan struct{})}
-
-	var err error
-	// The plan's instance is shared and fingerprinted: a pipe standing in
-	// for a missing pseudo-terminal is this start's business only.
-	tty := spec.TTY
-	if tty {
-		p.reader, err = proc.StartPTY(r.reaper, cmd)
-		if errors.Is(err, proc.ErrNoPTY) {
-			proc.Prepare(cmd, false)
-			tty = false
-		}
-	}
-	if !tty {
-		var w *os.File
-		p.reader, w, err = os.Pipe()
-		if err != nil {
-			return nil, fmt.Errorf("could not start: %v", err)
-		}
-		// stdout and stderr share one pipe, as under foreman, so their
-		// order is kept.
-		cmd.Stdout, cmd.Stderr = w, w
-		err = r.reaper.Spawn(func() (int, error) {
-			if err := cmd.Start(); err != nil {
-				return 0, err
-			}
-			return cmd.Process.Pid, nil
-		})
-		w.Close()
-	}
-	if err != nil {
-		if p.reader != nil {
-			p.reader.Close()
-		}
-		return nil, fmt.Errorf("could not start: %v", err)
-	}
-	p.pid = cmd.Process.Pid
-	p.grp, err = proc.Attach(cmd)
-	if err != nil {
-		r.info("%s: could not attach to its process tree: %v", spec.Display, err)
-	}
+	in.child = p
+	c.started = true
+	why := in.why
+	in.why = ""
 	in.mu.Lock()
-	in.pid, in.startAt, in.state = p.pid, r.opts.Now(), StateStarting
+	first := !in.everStarted
+	in.everStarted = true
+	if !first {
+		in.restarts++
+	}
+	cur := in.cur
 	in.mu.Unlock()
-
+	r.record(life.Record{Kind: life.RecStarted, Instance: cur, PID: p.pid, PGID: p.pid})
+	// Said before its output is read: its first line comes after this one.
+	switch {
+	case first:
+		r.info("%s started (pid %d)", in.spec.Display, p.pid)
+	case why != "":
+		r.info("%s restarted (pid %d): %s", in.spec.Display, p.pid, why)
+	default:
+		r.info("%s restarted (pid %d)", in.spec.Display, p.pid)
+	}
+	r.pumpOutput(in, p)
+	gen := in.gen
 	go func() {
-		pump(p.reader, func(lines [][]byte) {
-			if in.log != nil {
-				in.log.lines(r.opts.Now(), lines)
-			} else {
-				r.out.lines(in.prefix, lines)
-			}
-			in.tail.add(lines)
-		})
-		p.reader.Close()
-		close(p.drained)
+		<-p.exited
+		// Its last lines come before the line that reports its end. The
+		// pipe stays open: a child it left running may still write.
+		p.drainedWithin(150 * time.Millisecond)
+		in.post(input{kind: evExit, gen: gen, code: p.code, reason: p.desc})
 	}()
-	go func() {
-		proc.AwaitExit(p.pid)
-		_ = cmd.Wait()
-		r.reaper.Waited(p.pid)
-		p.code, p.desc = proc.ExitDescription(cmd.ProcessState)
-		close(p.exited)
-	}()
-	return p, nil
+	go r.becomeReady(in, p, cur, gen, first)
+	return nil
 }
 
-// becomeReady waits until the instance is ready by its own measure.
-func (r *run) becomeReady(in *inst, p *child) error {
-	spec := in.cur
+// becomeReady waits until the instance is ready by its own measure and
+// says so (evReady), or that it ran out of time (evNotReady). An exit
+// says nothing here: the exit watcher reports it.
+func (r *run) becomeReady(in *inst, p *child, spec *procfile.Instance, gen int, first bool) {
 	def := spec.Proc
 	deadline := time.NewTimer(def.Timeout)
 	defer deadline.Stop()
-	exitedEarly := func() error {
-		return fmt.Errorf("%s before it was ready", p.desc)
-	}
+	notReady := func(why string) { in.post(input{kind: evNotReady, gen: gen, reason: why}) }
 	if def.Oneshot {
-		in.setState(StateChecking)
 		select {
-		case <-p.exited:
-			if p.code != 0 {
-				return fmt.Errorf("%s", p.desc)
-			}
-			// Its last lines before the line saying it is done. The pipe
-			// stays open: a child it left running may still write to it.
-			p.drainedWithin(100 * time.Millisecond)
-			return nil
 		case <-deadline.C:
-			return fmt.Errorf("did not finish within its timeout of %s", def.Timeout)
-		case <-r.stopped:
-			return errStopped
+			notReady(fmt.Sprintf("did not finish within its timeout of %s", def.Timeout))
+		case <-p.ctx.Done():
 		}
+		return
 	}
 	if def.Delay > 0 {
 		select {
 		case <-time.After(def.Delay):
-		case <-p.exited:
-			return exitedEarly()
-		case <-r.stopped:
-			return errStopped
+		case <-p.ctx.Done():
+			return
 		}
 	}
 	if spec.Check.Kind == procfile.CheckNone {
-		select {
-		case <-p.exited:
-			return exitedEarly()
-		default:
-			return nil
+		if exitedCode(p) < 0 {
+			in.post(input{kind: evReady, gen: gen})
 		}
+		return
 	}
-	in.setState(StateChecking)
 	ck := check.New(spec.Check, spec.Environ, spec.Dir, r.reaper)
-	ctx, cancel := context.WithCancel(context.Background())
+	ctx, cancel := context.WithCancel(p.ctx)
 	defer cancel()
 	go func() {
 		select {
-		case <-p.exited:
-		case <-r.stopped:
 		case <-deadline.C:
+			cancel()
 		case <-ctx.Done():
-			return
 		}
-		cancel()
 	}()
 	began := time.Now()
 	var last error
+	tries := 0
 	for {
+		if first {
+			in.mu.Lock()
+			if len(in.tryAt) < 500 {
+				in.tryAt = append(in.tryAt, time.Since(began))
+			}
+			in.mu.Unlock()
+		}
 		attempt, cancelAttempt := context.WithTimeout(ctx, 2*time.Second)
 		err := ck.Try(attempt)
 		cancelAttempt()
 		if err == nil {
-			return nil
+			in.post(input{kind: evReady, gen: gen})
+			return
 		}
 		// An attempt cut short by the deadline says nothing about the
 		// service: report the last real answer instead.
 		if ctx.Err() == nil || last == nil {
 			last = err
 		}
+		tries++
 		in.mu.Lock()
-		in.tries++
-		in.lastErr = last.Error()
+		in.tries, in.lastErr = tries, last.Error()
 		in.mu.Unlock()
 		select {
 		case <-time.After(check.Interval(spec.Check.Kind, time.Since(began), r.opts.Expected[spec.Name])):
 			continue
 		case <-ctx.Done():
 		}
-		select {
-		case <-r.stopped:
-			return errStopped
-		case <-p.exited:
-			return exitedEarly()
-		default:
+		if p.ctx.Err() != nil {
+			return // it exited or is being stopped: not a readiness verdict
 		}
 		r.record(life.Record{Kind: life.RecHealth, Instance: spec, OK: false, Msg: last.Error()})
-		return fmt.Errorf("not ready within its timeout of %s (%s: %v, %d tries)", def.Timeout, spec.Check, last, in.tries)
+		notReady(fmt.Sprintf("not ready within its timeout of %s (%s: %v, %d tries)", def.Timeout, spec.Check, last, tries))
+		return
 	}
+}
+
+// watch keeps checking a ready instance at the health interval and tells
+// the instance each result; step counts the failures.
+func (r *run) watch(in *inst) {
+	p := in.child
+	spec := in.current()
+	if spec.Check.Kind == procfile.CheckNone || r.opts.HealthInterval < 0 || p == nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(p.ctx)
+	in.unwatch = cancel
+	gen := in.gen
+	go func() {
+		ck := check.New(spec.Check, spec.Environ, spec.Dir, r.reaper)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(r.opts.HealthInterval):
+			}
+			attempt, done := context.WithTimeout(ctx, min(5*time.Second, r.opts.HealthInterval))
+			err := ck.Try(attempt)
+			done()
+			if ctx.Err() != nil {
+				return
+			}
+			ev := input{kind: evHealthOK, gen: gen}
+			if err != nil {
+				ev = input{kind: evHealthFail, gen: gen, reason: fmt.Sprintf("%s: %v", spec.Check, err)}
+			}
+			// Every result is kept: status shows the last check and when.
+			r.record(life.Record{Kind: life.RecHealth, Instance: spec, OK: err == nil, Msg: healthMsg(spec, err)})
+			in.post(ev)
+		}
+	}()
+}
+
+func healthMsg(spec *procfile.Instance, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return spec.Check.String()
+}
+
+// backoffDelay is the pause before the restart now pending.
+func (in *inst) backoffDelay() time.Duration {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	return in.delay
 }

@@ -73,28 +73,6 @@ type ExitError struct {
 
 func (e *ExitError) Error() string { return e.Msg }
 
-type eventKind int
-
-const (
-	evStarted eventKind = iota
-	evReady
-	evFailed  // could not start, exited or timed out before ready
-	evSkipped // a dependency failed
-	evExited  // ended after it was ready
-	evNote    // a line to say, at level
-	evRestarted
-	evUserStopped // stopped on request: not a failure
-	evResumed     // restarted after a stop on request
-)
-
-type event struct {
-	in    *inst
-	kind  eventKind
-	msg   string
-	code  int
-	level string
-}
-
 // run is one supervision of a plan.
 type run struct {
 	opts    Options
@@ -102,7 +80,6 @@ type run struct {
 	out     *output
 	self    *prefix
 	insts   []*inst
-	events  chan event
 	boot    time.Time
 	reaper  *proc.Reaper
 	stopped chan struct{} // closed when the stack begins to stop
@@ -112,14 +89,18 @@ type run struct {
 	paths   proc.PathCache
 	devNull *os.File
 
+	// What the instances tell the supervisor: a queue that never blocks
+	// them, and a wake-up for the loop.
+	cmu     sync.Mutex
+	changes []change
+	wake    chan struct{}
+
 	// Owned by the supervisor loop.
-	batching   bool     // info lines are collected in pending
-	pending    []string // and written by flushInfo
 	exitCode   int
 	stopReason string
-	active     int
-	unsettled  int
 	summarised bool
+	failed     string // the required instance whose failure stops the stack
+	waiters    []*waiter
 }
 
 // Run supervises plan until the stack ends or is stopped. It returns nil
@@ -153,7 +134,7 @@ func Run(ctx context.Context, plan *procfile.Plan, opts Options) error {
 	r := &run{
 		opts: opts, plan: plan, reaper: opts.Reaper,
 		out:     newOutput(opts.Stdout, opts.Color, opts.Timestamps, opts.Now, width),
-		events:  make(chan event, 4*len(plan.Instances)+4),
+		wake:    make(chan struct{}, 1),
 		stopped: make(chan struct{}),
 		killNow: make(chan struct{}),
 	}
@@ -185,7 +166,7 @@ func Run(ctx context.Context, plan *procfile.Plan, opts Options) error {
 	}
 	r.boot = opts.Now()
 	for _, in := range r.insts {
-		go r.supervise(in)
+		go r.live(in)
 	}
 	return r.loop(ctx)
 }
@@ -197,12 +178,12 @@ func (r *run) build() {
 		idx := spec.Proc.Index
 		in := &inst{
 			spec: spec, cur: spec, idx: i,
-			prefix:  r.out.prefixFor(spec.Display, idx),
-			tail:    &tail{max: max(r.opts.TailLines, 10)},
-			settled: make(chan struct{}),
-			done:    make(chan struct{}),
-			ctl:     make(chan ctlReq, 1),
-			gate:    make(chan struct{}),
+			prefix: r.out.prefixFor(spec.Display, idx),
+			tail:   &tail{max: max(r.opts.TailLines, 10)},
+			ev:     make(chan input, 16),
+			done:   make(chan struct{}),
+			state:  life.Waiting,
+			sv:     svView{state: life.Waiting},
 		}
 		r.insts = append(r.insts, in)
 		byProc[spec.Proc.Name] = append(byProc[spec.Proc.Name], in)
@@ -215,7 +196,6 @@ func (r *run) build() {
 			}
 		}
 	}
-	r.active, r.unsettled = len(r.insts), len(r.insts)
 }
 
 // info writes one of hiverun's lines; any goroutine may call it.
@@ -229,20 +209,10 @@ func (r *run) infoAt(level, format string, args ...any) {
 	r.out.event(r.self, msg)
 }
 
-// say is info for the supervisor loop, which batches its lines.
-func (r *run) say(format string, args ...any) {
-	r.sayAt("INFO", format, args...)
-}
+// say is info for the supervisor loop.
+func (r *run) say(format string, args ...any) { r.infoAt("INFO", format, args...) }
 
-func (r *run) sayAt(level, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	r.log(level, msg)
-	if r.batching {
-		r.pending = append(r.pending, msg)
-		return
-	}
-	r.out.event(r.self, msg)
-}
+func (r *run) sayAt(level, format string, args ...any) { r.infoAt(level, format, args...) }
 
 // log sends the first line of a message to the journal: the log keeps one
 // line per event, the screen shows the details.
@@ -258,18 +228,29 @@ func (r *run) record(rec life.Record) {
 	r.opts.Journal.Record(rec)
 }
 
-// flushInfo writes the supervisor's batched lines in one write.
-func (r *run) flushInfo() {
-	if len(r.pending) > 0 {
-		r.out.event(r.self, strings.Join(r.pending, "\n"))
-		r.pending = r.pending[:0]
+// publish queues an instance's change for the supervisor; it never
+// blocks the instance.
+func (r *run) publish(c change) {
+	r.cmu.Lock()
+	r.changes = append(r.changes, c)
+	r.cmu.Unlock()
+	select {
+	case r.wake <- struct{}{}:
+	default:
 	}
 }
 
-func (r *run) send(ev event) { r.events <- ev }
+func (r *run) takeChanges() []change {
+	r.cmu.Lock()
+	defer r.cmu.Unlock()
+	cs := r.changes
+	r.changes = nil
+	return cs
+}
 
-// loop is the one place where decisions are made: instance events, the
-// user's signals and the live-line ticker meet here.
+// loop is the one place where the stack's decisions are made: the
+// instances' changes, control requests, the user's signals and the
+// live-line ticker meet here.
 func (r *run) loop(ctx context.Context) error {
 	allDone := make(chan struct{})
 	go func() {
@@ -285,23 +266,13 @@ func (r *run) loop(ctx context.Context) error {
 		tick = t.C
 	}
 	ctxDone := ctx.Done()
+	r.decide()
 	for {
 		select {
-		case ev := <-r.events:
-			// Events come in bursts (100 instances start at once): handle
-			// all that are waiting, then write their lines in one go.
-			r.batching = true
-			r.handle(ev)
-			for more := true; more; {
-				select {
-				case ev := <-r.events:
-					r.handle(ev)
-				default:
-					more = false
-				}
+		case <-r.wake:
+			for _, c := range r.takeChanges() {
+				r.handle(c)
 			}
-			r.batching = false
-			r.flushInfo()
 		case req := <-r.opts.Control:
 			r.control(req)
 		case sig := <-r.opts.Signals:
@@ -314,21 +285,17 @@ func (r *run) loop(ctx context.Context) error {
 			}
 			r.interrupt(why)
 		case <-tick:
-			if r.unsettled > 0 && !r.isStopping() {
+			if !r.settled() && !r.isStopping() {
 				r.out.setLive(r.liveLine())
 			} else {
 				r.out.setLive("")
 			}
+			continue
 		case <-allDone:
-			for {
-				select {
-				case ev := <-r.events:
-					r.handle(ev)
-					continue
-				default:
-				}
-				break
+			for _, c := range r.takeChanges() {
+				r.handle(c)
 			}
+			r.answerWaiters()
 			r.out.setLive("")
 			r.stopAdopted()
 			if r.exitCode != 0 {
@@ -338,6 +305,7 @@ func (r *run) loop(ctx context.Context) error {
 			r.say("stopped")
 			return nil
 		}
+		r.decide()
 	}
 }
 
@@ -371,7 +339,7 @@ func (r *run) stop(reason string, code int) {
 			r.summarised = true
 			result := life.Result{Outcome: life.BootInterrupted}
 			if code != 0 {
-				result = life.Result{Outcome: life.BootFailed, Reason: reason}
+				result = life.Result{Outcome: life.BootFailed, Process: r.failed, Reason: reason}
 			}
 			r.recordBoot(result)
 		}

@@ -131,6 +131,9 @@ func TestHealthMonitoring(t *testing.T) {
 	h.waitFor("api is unhealthy: 3 checks failed in a row", 5*time.Second)
 	os.Remove(flag)
 	h.waitFor("api ready again", 5*time.Second)
+	for deadline := time.Now().Add(2 * time.Second); strings.Count(h.out.String(), "api pid") < 2 && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	if n := strings.Count(h.out.String(), "api pid"); n != 2 {
 		t.Fatalf("%d starts, want 2:\n%s", n, h.out)
 	}

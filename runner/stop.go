@@ -17,18 +17,16 @@ func (r *run) stopProc(in *inst, p *child) {
 		}
 	default:
 	}
-	if st := in.getState(); st != StateFailed && st != StateExited {
-		in.setState(StateStopping)
-	}
-	_ = p.grp.Signal(in.cur.Proc.Signal)
-	grace := time.NewTimer(in.cur.Grace)
+	cur := in.current()
+	_ = p.grp.Signal(cur.Proc.Signal)
+	grace := time.NewTimer(cur.Grace)
 	defer grace.Stop()
 	killed := false
 	kill := func(why string) {
 		if !killed {
 			killed = true
 			if why != "" {
-				r.infoAt("WARN", "%s did not stop within %s: killing it", in.spec.Display, in.cur.Grace)
+				r.infoAt("WARN", "%s did not stop within %s: killing it", in.spec.Display, cur.Grace)
 			}
 			_ = p.grp.Kill()
 		}
@@ -71,7 +69,4 @@ func (r *run) finish(in *inst, p *child) {
 	<-p.exited
 	p.grp.Close()
 	r.record(life.Record{Kind: life.RecStopped, Instance: in.spec, Code: p.code})
-	if st := in.getState(); st == StateStopping || st == StateReady || st == StateChecking || st == StateStarting {
-		in.setState(StateStopped)
-	}
 }

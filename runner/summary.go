@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/hiverun/hiverun/runner/life"
 )
 
 // summary renders the boot line: total time and the critical path, the
@@ -14,11 +16,12 @@ func (r *run) summary() string {
 	failed := 0
 	for _, in := range r.insts {
 		in.mu.Lock()
-		if in.isOK() && in.readyAt.After(last) {
+		if in.everReady && in.readyAt.After(last) {
 			last = in.readyAt
 		}
+		ok := in.everReady
 		in.mu.Unlock()
-		if !in.isOK() {
+		if !ok {
 			failed++
 		}
 	}
@@ -46,7 +49,7 @@ func (r *run) criticalPath() []*inst {
 	var endAt time.Time
 	for _, in := range r.insts {
 		in.mu.Lock()
-		at, ok := in.readyAt, in.isOK()
+		at, ok := in.readyAt, in.everReady
 		in.mu.Unlock()
 		if ok && at.After(endAt) {
 			end, endAt = in, at
@@ -81,14 +84,15 @@ func (r *run) liveLine() string {
 		in.mu.Lock()
 		defer in.mu.Unlock()
 		switch in.state {
-		case StateChecking:
-			if in.spec.Proc.Oneshot {
+		case life.Starting:
+			switch {
+			case in.spec.Proc.Oneshot:
 				return fmt.Sprintf("%s (running %.1fs)", in.spec.Display, now.Sub(in.startAt).Seconds())
+			case in.tries > 0:
+				return fmt.Sprintf("%s (health %d tries, %.1fs)", in.spec.Display, in.tries, now.Sub(in.startAt).Seconds())
 			}
-			return fmt.Sprintf("%s (health %d tries, %.1fs)", in.spec.Display, in.tries, now.Sub(in.startAt).Seconds())
-		case StateStarting:
 			return fmt.Sprintf("%s (starting %.1fs)", in.spec.Display, now.Sub(in.startAt).Seconds())
-		case StateWaiting:
+		case life.Waiting:
 			return in.spec.Display
 		default:
 			return fmt.Sprintf("%s (%s)", in.spec.Display, in.state)
@@ -96,7 +100,7 @@ func (r *run) liveLine() string {
 	}
 	waitedOn := map[*inst]bool{}
 	for _, in := range r.insts {
-		if in.getState() == StateWaiting {
+		if in.getState() == life.Waiting {
 			for _, d := range in.deps {
 				waitedOn[d] = true
 			}
@@ -108,15 +112,15 @@ func (r *run) liveLine() string {
 	leaves := map[string][]string{}
 	for _, in := range r.insts {
 		st := in.getState()
-		if waitedOn[in] || (st != StateWaiting && st != StateStarting && st != StateChecking) {
+		if waitedOn[in] || (st != life.Waiting && st != life.Starting) {
 			continue
 		}
 		rest := ""
 		cur := in
-		for cur.getState() == StateWaiting {
+		for cur.getState() == life.Waiting {
 			var next *inst
 			for _, d := range cur.deps {
-				if s := d.getState(); s != StateReady && s != StateExited {
+				if s := d.getState(); s != life.Ready && s != life.Exited {
 					next = d
 					break
 				}

@@ -1,0 +1,167 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync/atomic"
+	"time"
+
+	"github.com/hiverun/hiverun/runner/proc"
+)
+
+// child is a started process and the readers of its output.
+type child struct {
+	cmd     *exec.Cmd
+	grp     *proc.Group
+	pid     int
+	exited  chan struct{} // closed once Wait has returned
+	code    int
+	desc    string
+	drained chan struct{} // closed when its output reached EOF
+	reader  *os.File
+	// ctx ends when the process exits or is being stopped: its readiness
+	// and health checks end with it.
+	ctx    context.Context
+	cancel context.CancelFunc
+	lines  atomic.Int64 // read so far: a drain that progresses is waited for
+}
+
+// exitedCode is the exit code of a child that has exited, else -1.
+func exitedCode(p *child) int {
+	select {
+	case <-p.exited:
+		return p.code
+	default:
+		return -1
+	}
+}
+
+// drainedWithin gives the output readers up to d to reach EOF.
+func (p *child) drainedWithin(d time.Duration) bool {
+	select {
+	case <-p.drained:
+		return true
+	case <-time.After(d):
+		return false
+	}
+}
+
+// drainWait gives the output readers up to d to reach EOF, then closes the
+// read side so a descendant that keeps the pipe open cannot hold us.
+func (p *child) drainWait(d time.Duration) {
+	for {
+		seen := p.lines.Load()
+		if p.drainedWithin(d) {
+			return
+		}
+		if p.lines.Load() == seen {
+			break
+		}
+	}
+	p.reader.Close()
+	<-p.drained
+}
+
+// start launches the instance's command with its output on a pipe (or a
+// pseudo-terminal) read by pump.
+func (r *run) start(in *inst) (*child, error) {
+	spec := in.current()
+	env := append(spec.Environ[:len(spec.Environ):len(spec.Environ)], r.opts.ExtraEnv...)
+	var cmd *exec.Cmd
+	if spec.Exec.Script == "" {
+		if path := r.paths.Look(spec.Exec.Argv[0], spec.Env.Values["PATH"], spec.Dir); path != "" {
+			cmd = &exec.Cmd{Path: path, Args: spec.Exec.Argv}
+			env = append(env, spec.Exec.Env...)
+		}
+	}
+	if cmd == nil {
+		script := spec.Exec.Script
+		if script == "" {
+			script = spec.Proc.Command
+		}
+		path, args := proc.ShellArgs(script)
+		cmd = &exec.Cmd{Path: path, Args: args}
+	}
+	cmd.Env, cmd.Dir = env, spec.Dir
+	if r.devNull != nil && !spec.TTY {
+		// One /dev/null for every child instead of an open per start.
+		cmd.Stdin = r.devNull
+	}
+	proc.Prepare(cmd, spec.TTY)
+	p := &child{cmd: cmd, exited: make(chan struct{}), drained: make(chan struct{})}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
+
+	var err error
+	// The plan's instance is shared and fingerprinted: a pipe standing in
+	// for a missing pseudo-terminal is this start's business only.
+	tty := spec.TTY
+	if tty {
+		p.reader, err = proc.StartPTY(r.reaper, cmd)
+		if errors.Is(err, proc.ErrNoPTY) {
+			proc.Prepare(cmd, false)
+			tty = false
+		}
+	}
+	if !tty {
+		var w *os.File
+		p.reader, w, err = os.Pipe()
+		if err != nil {
+			return nil, fmt.Errorf("could not start: %v", err)
+		}
+		// stdout and stderr share one pipe, as under foreman, so their
+		// order is kept.
+		cmd.Stdout, cmd.Stderr = w, w
+		err = r.reaper.Spawn(func() (int, error) {
+			if err := cmd.Start(); err != nil {
+				return 0, err
+			}
+			return cmd.Process.Pid, nil
+		})
+		w.Close()
+	}
+	if err != nil {
+		if p.reader != nil {
+			p.reader.Close()
+		}
+		return nil, fmt.Errorf("could not start: %v", err)
+	}
+	p.pid = cmd.Process.Pid
+	p.grp, err = proc.Attach(cmd)
+	if err != nil {
+		r.info("%s: could not attach to its process tree: %v", spec.Display, err)
+	}
+	in.mu.Lock()
+	in.pid, in.startAt, in.tries, in.lastErr = p.pid, r.opts.Now(), 0, ""
+	in.mu.Unlock()
+
+	go func() {
+		proc.AwaitExit(p.pid)
+		_ = cmd.Wait()
+		r.reaper.Waited(p.pid)
+		p.code, p.desc = proc.ExitDescription(cmd.ProcessState)
+		close(p.exited)
+		p.cancel()
+	}()
+	return p, nil
+}
+
+// pumpOutput sends the child's output to the screen or its log file, and
+// keeps its last lines for a failure report.
+func (r *run) pumpOutput(in *inst, p *child) {
+	go func() {
+		pump(p.reader, func(lines [][]byte) {
+			p.lines.Add(int64(len(lines)))
+			if in.log != nil {
+				in.log.lines(r.opts.Now(), lines)
+			} else {
+				r.out.lines(in.prefix, lines)
+			}
+			in.tail.add(lines)
+		})
+		p.reader.Close()
+		close(p.drained)
+	}()
+}
