@@ -89,6 +89,8 @@ type Result struct {
 // String is the result as one line of text.
 func (r Result) String() string {
 	switch {
+	case r.Outcome == BootFailed && r.Reason != "":
+		return "failed: " + r.Reason
 	case r.Outcome == BootFailed && r.Process != "":
 		return "failed: " + r.Process
 	case r.Outcome == "":
