@@ -35,19 +35,7 @@ func (r *run) handle(c change) {
 	switch c.to {
 	case life.Ready:
 		sv.settled = true
-		took := in.readyDuration()
-		switch {
-		case from == life.Unhealthy:
-			r.say("%s is healthy again", name)
-		case c.restarts > 0:
-			r.say("%s ready again in %s (restart %d)", name, fmtSecs(took), c.restarts)
-		case in.spec.Check.Kind != procfile.CheckNone:
-			r.say("%s ready in %s (pid %d, %s)", name, fmtSecs(took), c.pid, in.spec.Check)
-		case in.spec.Proc.Delay > 0:
-			r.say("%s ready: still running after %s (pid %d)", name, in.spec.Proc.Delay, c.pid)
-		}
-		// Without a check or a delay, ready is the same as started: one
-		// line says both.
+		r.sayReady(in, from, c)
 	case life.Unhealthy:
 		r.sayAt("WARN", "%s is unhealthy: %d checks failed in a row (%s)", name, r.opts.HealthFailures, c.reason)
 	case life.Stopping:
@@ -96,6 +84,22 @@ func (r *run) handle(c change) {
 		}
 		sv.onReq = false
 	}
+}
+
+func (r *run) sayReady(in *inst, from life.State, c change) {
+	name, took := in.spec.Display, in.readyDuration()
+	switch {
+	case from == life.Unhealthy:
+		r.say("%s is healthy again", name)
+	case c.restarts > 0:
+		r.say("%s ready again in %s (restart %d)", name, fmtSecs(took), c.restarts)
+	case in.spec.Check.Kind != procfile.CheckNone:
+		r.say("%s ready in %s (pid %d, %s)", name, fmtSecs(took), c.pid, in.spec.Check)
+	case in.spec.Proc.Delay > 0:
+		r.say("%s ready: still running after %s (pid %d)", name, in.spec.Proc.Delay, c.pid)
+	}
+	// Without a check or a delay, ready is the same as started: one line
+	// says both.
 }
 
 func boolInt(b bool) int {

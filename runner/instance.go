@@ -2,12 +2,10 @@ package runner
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
-	"github.com/hiverun/hiverun/runner/check"
 	"github.com/hiverun/hiverun/runner/life"
 )
 
@@ -327,129 +325,6 @@ func (r *run) begin(in *inst, c *change) *input {
 	}()
 	go r.becomeReady(in, p, cur, gen, first)
 	return nil
-}
-
-// becomeReady waits until the instance is ready by its own measure and
-// says so (evReady), or that it ran out of time (evNotReady). An exit
-// says nothing here: the exit watcher reports it.
-func (r *run) becomeReady(in *inst, p *child, spec *procfile.Instance, gen int, first bool) {
-	def := spec.Proc
-	deadline := time.NewTimer(def.Timeout)
-	defer deadline.Stop()
-	notReady := func(why string) { in.post(input{kind: evNotReady, gen: gen, reason: why}) }
-	if def.Oneshot {
-		select {
-		case <-deadline.C:
-			notReady(fmt.Sprintf("did not finish within its timeout of %s", def.Timeout))
-		case <-p.ctx.Done():
-		}
-		return
-	}
-	if def.Delay > 0 {
-		select {
-		case <-time.After(def.Delay):
-		case <-p.ctx.Done():
-			return
-		}
-	}
-	if spec.Check.Kind == procfile.CheckNone {
-		if exitedCode(p) < 0 {
-			in.post(input{kind: evReady, gen: gen})
-		}
-		return
-	}
-	ck := check.New(spec.Check, spec.Environ, spec.Dir, r.reaper)
-	ctx, cancel := context.WithCancel(p.ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-deadline.C:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	began := time.Now()
-	var last error
-	tries := 0
-	for {
-		if first {
-			in.mu.Lock()
-			if len(in.tryAt) < 500 {
-				in.tryAt = append(in.tryAt, time.Since(began))
-			}
-			in.mu.Unlock()
-		}
-		attempt, cancelAttempt := context.WithTimeout(ctx, 2*time.Second)
-		err := ck.Try(attempt)
-		cancelAttempt()
-		if err == nil {
-			in.post(input{kind: evReady, gen: gen})
-			return
-		}
-		// An attempt cut short by the deadline says nothing about the
-		// service: report the last real answer instead.
-		if ctx.Err() == nil || last == nil {
-			last = err
-		}
-		tries++
-		in.mu.Lock()
-		in.tries, in.lastErr = tries, last.Error()
-		in.mu.Unlock()
-		select {
-		case <-time.After(check.Interval(spec.Check.Kind, time.Since(began), r.opts.Expected[spec.Name])):
-			continue
-		case <-ctx.Done():
-		}
-		if p.ctx.Err() != nil {
-			return // it exited or is being stopped: not a readiness verdict
-		}
-		r.record(life.Record{Kind: life.RecHealth, Instance: spec, OK: false, Msg: last.Error()})
-		notReady(fmt.Sprintf("not ready within its timeout of %s (%s: %v, %d tries)", def.Timeout, spec.Check, last, tries))
-		return
-	}
-}
-
-// watch keeps checking a ready instance at the health interval and tells
-// the instance each result; step counts the failures.
-func (r *run) watch(in *inst) {
-	p := in.child
-	spec := in.current()
-	if spec.Check.Kind == procfile.CheckNone || r.opts.HealthInterval < 0 || p == nil {
-		return
-	}
-	ctx, cancel := context.WithCancel(p.ctx)
-	in.unwatch = cancel
-	gen := in.gen
-	go func() {
-		ck := check.New(spec.Check, spec.Environ, spec.Dir, r.reaper)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(r.opts.HealthInterval):
-			}
-			attempt, done := context.WithTimeout(ctx, min(5*time.Second, r.opts.HealthInterval))
-			err := ck.Try(attempt)
-			done()
-			if ctx.Err() != nil {
-				return
-			}
-			ev := input{kind: evHealthOK, gen: gen}
-			if err != nil {
-				ev = input{kind: evHealthFail, gen: gen, reason: fmt.Sprintf("%s: %v", spec.Check, err)}
-			}
-			// Every result is kept: status shows the last check and when.
-			r.record(life.Record{Kind: life.RecHealth, Instance: spec, OK: err == nil, Msg: healthMsg(spec, err)})
-			in.post(ev)
-		}
-	}()
-}
-
-func healthMsg(spec *procfile.Instance, err error) string {
-	if err != nil {
-		return err.Error()
-	}
-	return spec.Check.String()
 }
 
 // backoffDelay is the pause before the restart now pending.

@@ -143,174 +143,164 @@ func (m machine) stopping(t then, acts ...action) (machine, []action) {
 
 // step is the whole life of an instance.
 func step(m machine, ev input) (machine, []action) {
-	st := m.State
 	switch ev.kind {
 	case evApply:
 		m.Policy = ev.policy
 		return m, nil
-
-	case evStackStop:
-		m.Ending = true
-		switch st {
-		case life.Waiting:
-			m.State = life.Stopped
-		case life.Backoff:
-			m.State = life.Stopped
-			return m, []action{aCancelBackoff}
-		case life.Starting, life.Ready, life.Unhealthy:
-			return m.stopping(thenEnd)
-		case life.Stopping:
-			m.Then = thenEnd
-		}
-		return m, nil
-
-	case evStopReq:
-		switch st {
-		case life.Waiting:
-			m.State = life.Stopped
-		case life.Backoff:
-			m.State = life.Stopped
-			return m, []action{aCancelBackoff}
-		case life.Starting, life.Ready, life.Unhealthy:
-			return m.stopping(thenStay)
-		case life.Stopping:
-			if m.Then != thenEnd {
-				m.Then = thenStay
-			}
-		}
-		return m, nil
-
+	case evStackStop, evStopReq:
+		return m.onStop(ev)
 	case evRestartReq:
-		if m.Ending {
-			return m, nil
-		}
-		switch st {
-		case life.Backoff:
-			m.State = life.Waiting
-			return m, []action{aCancelBackoff}
-		case life.Starting, life.Ready, life.Unhealthy:
-			return m.stopping(thenRestart)
-		case life.Stopping:
-			if m.Then != thenEnd {
-				m.Then = thenRestart
-			}
-		case life.Stopped, life.Exited, life.Failed, life.Skipped:
-			m.State, m.Reason, m.Code = life.Waiting, "", 0
-		}
-		return m, nil
-
-	case evDepsReady:
-		if st == life.Waiting && !m.Ending {
-			m.State, m.Reason = life.Starting, ""
-			return m, []action{aStart}
-		}
-		return m, nil
-
-	case evDepFailed:
-		if st == life.Waiting {
-			m.State, m.Reason = life.Skipped, ev.reason
-		}
-		return m, nil
-
-	case evSpawnFailed:
-		if st == life.Starting {
-			return m.fail(ev, -1, nil)
-		}
-		return m, nil
-
-	case evReady:
-		if st == life.Starting && !m.Oneshot {
-			m.State, m.Booted, m.Fails, m.ReadyAt, m.Reason = life.Ready, true, 0, ev.at, ""
-			return m, []action{aWatch}
-		}
-		return m, nil
-
-	case evNotReady:
-		if st == life.Starting {
-			m.Reason = ev.reason
-			return m.stopping(thenFail)
-		}
-		return m, nil
-
+		return m.onRestart()
+	case evDepsReady, evDepFailed, evSpawnFailed, evReady, evNotReady:
+		return m.onStart(ev)
 	case evExit:
-		switch st {
-		case life.Starting:
-			if m.Oneshot && ev.code == 0 {
-				m.State, m.Booted, m.Code, m.Reason, m.ReadyAt = life.Exited, true, 0, ev.reason, ev.at
-				return m, []action{aReap}
-			}
-			if !m.Oneshot {
-				ev.reason += " before it was ready"
-			}
-			return m.fail(ev, ev.code, []action{aReap})
-		case life.Ready, life.Unhealthy:
-			acts := []action{aUnwatch, aReap}
-			m.Code, m.Reason = ev.code, ev.reason
-			switch {
-			case m.Ending:
-				m.State = life.Stopped
-			case m.restarts(ev.code):
-				return m.backoff(ev, acts)
-			default:
-				m.State = life.Exited
-			}
-			return m, acts
-		}
-		return m, nil
-
+		return m.onExit(ev)
 	case evGone:
-		if st != life.Stopping {
-			return m, nil
-		}
-		switch {
-		case m.Then == thenRestart && !m.Ending:
-			m.State, m.Reason = life.Waiting, ""
-		case m.Then == thenFail && !m.Ending:
-			m.State = life.Starting // fail decides from here
-			return m.fail(input{kind: evNotReady, at: ev.at, reason: m.Reason}, 1, nil)
-		default:
-			m.State = life.Stopped
-		}
-		return m, nil
-
-	case evHealthOK:
-		switch st {
-		case life.Ready:
-			m.Fails = 0
-		case life.Unhealthy:
-			m.State, m.Fails, m.Reason = life.Ready, 0, ""
-		}
-		return m, nil
-
-	case evHealthFail:
-		switch st {
-		case life.Ready:
-			m.Fails++
-			if m.Fails < m.Threshold {
-				return m, nil
-			}
-			m.Reason = ev.reason
-			if m.Policy == procfile.RestartAlways && !m.Ending {
-				m.Reason = unhealthyWord + ": " + ev.reason
-				return m.stopping(thenRestart)
-			}
-			m.State, m.Remind = life.Unhealthy, ev.at
-		case life.Unhealthy:
-			m.Fails++
-			m.Reason = ev.reason
-			if ev.at.Sub(m.Remind) >= remindEvery {
-				m.Remind = ev.at
-				return m, []action{aRemind}
-			}
-		}
-		return m, nil
-
+		return m.onGone(ev)
+	case evHealthOK, evHealthFail:
+		return m.onHealth(ev)
 	case evBackoffDone:
-		if st == life.Backoff && !m.Ending {
+		if m.State == life.Backoff && !m.Ending {
 			m.State = life.Waiting
 			m.Delay = min(2*m.Delay, backoffMax)
 		}
+	}
+	return m, nil
+}
+
+// onStop: a stop on request, or the stack stopping, which also forbids
+// any later start.
+func (m machine) onStop(ev input) (machine, []action) {
+	t := thenStay
+	if ev.kind == evStackStop {
+		m.Ending, t = true, thenEnd
+	}
+	switch m.State {
+	case life.Waiting:
+		m.State = life.Stopped
+	case life.Backoff:
+		m.State = life.Stopped
+		return m, []action{aCancelBackoff}
+	case life.Starting, life.Ready, life.Unhealthy:
+		return m.stopping(t)
+	case life.Stopping:
+		if m.Then != thenEnd {
+			m.Then = t
+		}
+	}
+	return m, nil
+}
+
+// onRestart: from any state, back to waiting for its dependencies, through
+// a stop when something runs.
+func (m machine) onRestart() (machine, []action) {
+	if m.Ending {
 		return m, nil
+	}
+	switch m.State {
+	case life.Backoff:
+		m.State = life.Waiting
+		return m, []action{aCancelBackoff}
+	case life.Starting, life.Ready, life.Unhealthy:
+		return m.stopping(thenRestart)
+	case life.Stopping:
+		if m.Then != thenEnd {
+			m.Then = thenRestart
+		}
+	case life.Stopped, life.Exited, life.Failed, life.Skipped:
+		m.State, m.Reason, m.Code = life.Waiting, "", 0
+	}
+	return m, nil
+}
+
+// onStart: the way from waiting to ready.
+func (m machine) onStart(ev input) (machine, []action) {
+	switch {
+	case ev.kind == evDepsReady && m.State == life.Waiting && !m.Ending:
+		m.State, m.Reason = life.Starting, ""
+		return m, []action{aStart}
+	case ev.kind == evDepFailed && m.State == life.Waiting:
+		m.State, m.Reason = life.Skipped, ev.reason
+	case ev.kind == evSpawnFailed && m.State == life.Starting:
+		return m.fail(ev, -1, nil)
+	case ev.kind == evReady && m.State == life.Starting && !m.Oneshot:
+		m.State, m.Booted, m.Fails, m.ReadyAt, m.Reason = life.Ready, true, 0, ev.at, ""
+		return m, []action{aWatch}
+	case ev.kind == evNotReady && m.State == life.Starting:
+		m.Reason = ev.reason
+		return m.stopping(thenFail)
+	}
+	return m, nil
+}
+
+// onExit: its process ended by itself.
+func (m machine) onExit(ev input) (machine, []action) {
+	switch m.State {
+	case life.Starting:
+		if m.Oneshot && ev.code == 0 {
+			m.State, m.Booted, m.Code, m.Reason, m.ReadyAt = life.Exited, true, 0, ev.reason, ev.at
+			return m, []action{aReap}
+		}
+		if !m.Oneshot {
+			ev.reason += " before it was ready"
+		}
+		return m.fail(ev, ev.code, []action{aReap})
+	case life.Ready, life.Unhealthy:
+		acts := []action{aUnwatch, aReap}
+		m.Code, m.Reason = ev.code, ev.reason
+		switch {
+		case m.Ending:
+			m.State = life.Stopped
+		case m.restarts(ev.code):
+			return m.backoff(ev, acts)
+		default:
+			m.State = life.Exited
+		}
+		return m, acts
+	}
+	return m, nil
+}
+
+// onGone: what was stopped is gone; what follows the stop decides.
+func (m machine) onGone(ev input) (machine, []action) {
+	if m.State != life.Stopping {
+		return m, nil
+	}
+	switch {
+	case m.Then == thenRestart && !m.Ending:
+		m.State, m.Reason = life.Waiting, ""
+	case m.Then == thenFail && !m.Ending:
+		return m.fail(input{kind: evNotReady, at: ev.at, reason: m.Reason}, 1, nil)
+	default:
+		m.State = life.Stopped
+	}
+	return m, nil
+}
+
+// onHealth: a check of a ready instance. Failures in a row make it
+// unhealthy (restarted under restart=always); a pass makes it healthy.
+func (m machine) onHealth(ev input) (machine, []action) {
+	switch {
+	case ev.kind == evHealthOK && (m.State == life.Ready || m.State == life.Unhealthy):
+		m.State, m.Fails, m.Reason = life.Ready, 0, ""
+	case ev.kind == evHealthFail && m.State == life.Ready:
+		m.Fails++
+		if m.Fails < m.Threshold {
+			return m, nil
+		}
+		m.Reason = ev.reason
+		if m.Policy == procfile.RestartAlways && !m.Ending {
+			m.Reason = unhealthyWord + ": " + ev.reason
+			return m.stopping(thenRestart)
+		}
+		m.State, m.Remind = life.Unhealthy, ev.at
+	case ev.kind == evHealthFail && m.State == life.Unhealthy:
+		m.Fails++
+		m.Reason = ev.reason
+		if ev.at.Sub(m.Remind) >= remindEvery {
+			m.Remind = ev.at
+			return m, []action{aRemind}
+		}
 	}
 	return m, nil
 }
