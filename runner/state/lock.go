@@ -22,7 +22,8 @@ func (d *Dir) openLock() (*os.File, error) {
 }
 
 // TryLock takes the supervisor lock, so that two supervisors never run in
-// one folder. It reports false when a live supervisor holds it.
+// one folder, and tidies the temp files a killed holder left. It reports
+// false when a live supervisor holds it.
 func (d *Dir) TryLock() (bool, error) {
 	if d.lock != nil {
 		return true, nil
@@ -40,6 +41,8 @@ func (d *Dir) TryLock() (bool, error) {
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	d.lock = f
+	d.removeTemps(d.Path)
+	d.removeTemps(filepath.Join(d.Path, "pids"))
 	return true, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"sync"
@@ -35,6 +36,11 @@ type Store struct {
 	kick chan struct{}
 	quit chan struct{} // cuts the gathering delay short on Close
 	done chan struct{}
+
+	// stderr is where a failed write is reported, besides hiverun.log.
+	stderr  io.Writer
+	failMu  sync.Mutex
+	failing map[string]bool // what kind of write fails now: reported once
 }
 
 // NewStore starts recording a supervision of plan. reclaimed is how many
@@ -59,12 +65,34 @@ func NewStore(d *Dir, mem *Memory, log *Log, plan *procfile.Plan, selection []st
 		})
 	}
 	s := &Store{dir: d, log: log, now: now, mem: mem, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}), written: map[string]int{},
-		startup: &Startup{At: now(), Selection: selection, ReadyMS: map[string]int64{}, Reclaimed: reclaimed}}
-	if err := d.SaveMemory(mem); err != nil {
-		return nil, err
-	}
+		startup: &Startup{At: now(), Selection: selection, ReadyMS: map[string]int64{}, Reclaimed: reclaimed},
+		stderr:  os.Stderr, failing: map[string]bool{}}
+	// A memory that cannot be written is no reason to refuse supervising:
+	// the processes are still found by the stack id in their environment,
+	// and the next write may well succeed.
+	s.wrote("memory.json", d.SaveMemory(mem))
 	go s.writer()
 	return s, nil
+}
+
+// wrote reports a failed state write once (on stderr and in hiverun.log),
+// not at every flush while it keeps failing, and says when writes work
+// again. A failed write never stops the stack: memory and pidfiles are
+// there to find the processes later, and the supervisor still has them.
+func (s *Store) wrote(what string, err error) {
+	s.failMu.Lock()
+	was := s.failing[what]
+	s.failing[what] = err != nil
+	stderr := s.stderr
+	s.failMu.Unlock()
+	switch {
+	case err != nil && !was:
+		msg := fmt.Sprintf("could not write %s (the stack runs on; reported once): %v", what, err)
+		s.log.Write(s.now(), "ERROR", msg)
+		fmt.Fprintln(stderr, "hiverun: "+msg)
+	case err == nil && was:
+		s.log.Write(s.now(), "INFO", what+" written again")
+	}
 }
 
 // Env is what every process of the stack carries in its environment.
@@ -137,25 +165,25 @@ func (s *Store) flush() {
 		}
 	}
 	s.mu.Unlock()
-	if err != nil {
-		s.log.Write(s.now(), "ERROR", "could not write memory.json: "+err.Error())
-	}
+	s.wrote("memory.json", err)
 	s.syncPids(pids)
 }
 
 // syncPids makes pids/ match the running instances. Only the writer and
 // Close call it, one after the other.
 func (s *Store) syncPids(want map[string]int) {
+	var failed error
 	for name, pid := range want {
 		if s.written[name] == pid {
 			continue
 		}
 		if err := s.dir.WritePid(name, pid); err != nil {
-			s.log.Write(s.now(), "ERROR", err.Error())
+			failed = err
 			continue
 		}
 		s.written[name] = pid
 	}
+	s.wrote("pidfiles", failed)
 	for name := range s.written {
 		if _, ok := want[name]; !ok {
 			_ = s.dir.RemovePid(name)
@@ -295,9 +323,7 @@ func (s *Store) boot(r life.Record) {
 	// with the writer: reclaim does not need them to find anything.)
 	err := s.dir.SaveMemory(s.mem)
 	s.mu.Unlock()
-	if err != nil {
-		s.log.Write(s.now(), "ERROR", "could not write memory.json: "+err.Error())
-	}
+	s.wrote("memory.json", err)
 	s.changed()
 }
 
