@@ -160,7 +160,7 @@ func buildStatus(g *globals) (*statusReport, error) {
 	}
 	// Pidfiles that memory.json lost track of.
 	for _, pf := range dir.ReadPids() {
-		if seen[pf.Name] || !proc.CreatedBefore(pf.PID, pf.Written, 10*time.Second) {
+		if seen[pf.Name] || !mem.PidfileProves(pf) {
 			continue
 		}
 		base, _, _ := strings.Cut(pf.Name, ".")

@@ -164,14 +164,13 @@ func StopLeftovers(ctx context.Context, d *Dir, mem *Memory, names []string, pla
 		if !want(pf.Name) || covered(found, pf.PID) {
 			continue
 		}
-		// memory.json does not know this pid (lost, or not yet written
-		// when its supervisor was killed): the pidfile alone must prove
-		// the process.
-		if proc.CreatedBefore(pf.PID, pf.Written, 10*time.Second) {
+		// Not found through memory.json: its record of this pid (if any)
+		// still decides whether the pid names our process.
+		if mem.PidfileProves(pf) {
 			ct, _ := proc.CreateTime(pf.PID)
 			found = append(found, leftover{name: pf.Name, pid: pf.PID, pgid: pf.PID, ct: ct})
 		} else {
-			log.Write(time.Now(), "INFO", fmt.Sprintf("dropped stale pidfile %s: pid %d is gone or was started after it", pf.Name, pf.PID))
+			log.Write(time.Now(), "INFO", fmt.Sprintf("dropped stale pidfile %s: pid %d is gone, was started after it, or is another process than memory.json recorded", pf.Name, pf.PID))
 		}
 	}
 	for i := range found {
