@@ -111,7 +111,9 @@ const StackEnv = "HIVERUN_STACK"
 
 // LoadMemory reads memory.json. A missing file is an empty memory; a
 // corrupt or truncated one, or one of another schema version, is moved
-// aside with a warning and hiverun carries on from the pidfiles.
+// aside with a warning and hiverun carries on from the pidfiles. The
+// memory is nil exactly when the error is not: a file that cannot be read,
+// or a corrupt one that cannot be moved aside.
 func (d *Dir) LoadMemory() (*Memory, error) {
 	empty := &Memory{Version: Version}
 	data, err := d.ReadFile(memoryName)
@@ -133,7 +135,7 @@ func (d *Dir) LoadMemory() (*Memory, error) {
 		}
 		aside := fmt.Sprintf("%s.corrupt-%d", memoryName, time.Now().Unix())
 		if rerr := os.Rename(filepath.Join(d.Path, memoryName), filepath.Join(d.Path, aside)); rerr != nil {
-			return nil, rerr
+			return nil, fmt.Errorf("%s %s and could not be moved aside: %w", filepath.Join(d.Path, memoryName), why, rerr)
 		}
 		d.Warnings = append(d.Warnings, fmt.Sprintf("%s %s: moved aside to %s; carrying on from the pidfiles",
 			filepath.Join(d.Path, memoryName), why, aside))

@@ -68,8 +68,13 @@ func takeLock(ctx context.Context, d *Dir, o ReclaimOptions) error {
 	if err != nil || ok {
 		return err
 	}
-	mem, _ := d.LoadMemory()
+	mem, merr := d.LoadMemory()
 	_, lockPid := d.Held()
+	if merr != nil {
+		// Without memory.json nothing proves the holder is a hiverun of
+		// this folder: it is not signalled.
+		return &Refused{Msg: fmt.Sprintf("%s is locked by pid %d, and memory.json, which would name it, cannot be read (%v); stop that process yourself or fix the file", d.Path, lockPid, merr)}
+	}
 	sup := mem.Supervisor
 	if o.NoReclaim {
 		who := fmt.Sprintf("pid %d", lockPid)
