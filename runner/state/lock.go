@@ -1,6 +1,7 @@
 package state
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -37,13 +38,47 @@ func (d *Dir) TryLock() (bool, error) {
 		f.Close()
 		return false, err
 	}
+	d.hold(f)
+	return true, nil
+}
+
+// hold keeps f, whose lock is taken, as the folder's lock, and tidies the
+// temp files a killed holder left.
+func (d *Dir) hold(f *os.File) {
 	// The pid is for people reading the folder; the lock is what counts.
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	d.lock = f
 	d.removeTemps(d.Path)
 	d.removeTemps(filepath.Join(d.Path, "pids"))
-	return true, nil
+}
+
+// waitLock waits until no other process holds the lock and takes it on a
+// file of its own, or gives up when ctx ends. The kernel wakes the wait
+// when the holder lets go (or dies): no polling.
+func (d *Dir) waitLock(ctx context.Context) (*os.File, error) {
+	f, err := d.openLock()
+	if err != nil {
+		return nil, err
+	}
+	got := make(chan error, 1)
+	go func() { got <- lockFileWait(f) }()
+	select {
+	case err := <-got:
+		if err != nil {
+			f.Close()
+			return nil, &Error{Path: f.Name(), Msg: err.Error()}
+		}
+		return f, nil
+	case <-ctx.Done():
+		// A lock wait cannot be cut short: the waiter lets go of the
+		// lock the moment it gets it, so that nobody is kept out.
+		go func() {
+			<-got
+			f.Close()
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // Unlock releases the supervisor lock.
