@@ -16,6 +16,7 @@ import (
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
 )
@@ -172,10 +173,10 @@ func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duratio
 		case <-time.After(10 * time.Millisecond):
 		}
 		st := lastStartup(dir, started)
-		if st == nil || st.Result == "" {
+		if st == nil || st.Result.Outcome == "" {
 			continue
 		}
-		if st.Result != "ready" {
+		if st.Result.Outcome != life.BootReady {
 			// The supervisor stops what it started and exits: wait for it.
 			<-exited
 			showFailure(out, dir, plan, st)
@@ -242,14 +243,12 @@ func printUp(out io.Writer, supervisor int, st *state.Startup) {
 
 // failedName is the process a failed startup names ("failed: api failed").
 func failedName(st *state.Startup) string {
-	s := strings.TrimPrefix(st.Result, "failed: ")
-	name, _, _ := strings.Cut(s, " ")
-	return name
+	return st.Result.FailedProcess()
 }
 
 func showFailure(out io.Writer, dir *state.Dir, plan *procfile.Plan, st *state.Startup) {
 	name := failedName(st)
-	fmt.Fprintf(out, "hiverun: the stack did not come up: %s\n", strings.TrimPrefix(st.Result, "failed: "))
+	fmt.Fprintf(out, "hiverun: the stack did not come up: %s\n", strings.TrimPrefix(st.Result.String(), "failed: "))
 	for _, in := range plan.Instances {
 		if in.Display != name && in.Name != name {
 			continue

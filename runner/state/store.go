@@ -60,7 +60,7 @@ func NewStore(d *Dir, mem *Memory, log *Log, plan *procfile.Plan, selection []st
 	for _, in := range plan.Instances {
 		mem.Instances = append(mem.Instances, &Instance{
 			Name: in.Name, Process: in.Proc.Name, Command: in.Proc.Command, Port: in.Port,
-			PortOwned: in.PortOwned, Optional: in.Proc.Optional, Oneshot: in.Proc.Oneshot, State: "waiting",
+			PortOwned: in.PortOwned, Optional: in.Proc.Optional, Oneshot: in.Proc.Oneshot, State: life.Waiting,
 			Fingerprint: procfile.Fingerprint(in),
 		})
 	}
@@ -217,9 +217,9 @@ func (s *Store) Record(r life.Record) {
 			if in.StartedAt != nil {
 				in.Restarts++
 			}
-			in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, ct, "starting", &t
+			in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, ct, life.Starting, &t
 			in.Fingerprint, in.Command = procfile.Fingerprint(r.Instance), r.Instance.Proc.Command
-			in.ReadyAt, in.ExitCode, in.Health = nil, nil, nil
+			in.ReadyAt, in.ExitCode, in.Health, in.Reason = nil, nil, nil, ""
 		}, true)
 		return
 	}
@@ -234,29 +234,29 @@ func (s *Store) Record(r life.Record) {
 			t := r.At
 			in.ReadyAt = &t
 			if in.Oneshot {
-				in.State = "exited"
+				in.State = life.Exited
 				code := 0
 				in.ExitCode = &code
 			} else {
-				in.State = "ready"
+				in.State = life.Ready
 			}
 		}, true)
 	case life.RecHealth:
 		s.update(name, func(in *Instance) {
 			in.Health = &Health{OK: r.OK, Message: r.Msg, At: r.At}
 			switch {
-			case !r.OK && in.State == "ready":
-				in.State = "unhealthy"
-			case r.OK && in.State == "unhealthy":
-				in.State = "ready"
+			case !r.OK && in.State == life.Ready:
+				in.State = life.Unhealthy
+			case r.OK && in.State == life.Unhealthy:
+				in.State = life.Ready
 			}
 		})
 	case life.RecFailed, life.RecSkipped:
 		s.update(name, func(in *Instance) {
 			if r.Kind == life.RecSkipped {
-				in.State = "skipped"
+				in.State = life.Skipped
 			} else {
-				in.State = "failed"
+				in.State = life.Failed
 			}
 			if r.Code >= 0 && r.Kind == life.RecFailed && in.PID > 0 {
 				code := r.Code
@@ -266,14 +266,27 @@ func (s *Store) Record(r life.Record) {
 	case life.RecExited:
 		s.update(name, func(in *Instance) {
 			code := r.Code
-			in.State, in.ExitCode = "exited", &code
+			in.State, in.ExitCode = life.Exited, &code
 		})
 	case life.RecStopped:
 		s.update(name, func(in *Instance) {
-			if in.State != "failed" && in.State != "exited" && in.State != "skipped" {
-				in.State = "stopped"
+			if in.State != life.Failed && in.State != life.Exited && in.State != life.Skipped {
+				in.State = life.Stopped
 			}
 		})
+	case life.RecState:
+		s.updateAt(name, func(in *Instance) {
+			in.State, in.Reason = r.State, r.Msg
+			switch r.State {
+			case life.Exited, life.Failed, life.Backoff:
+				// An exit code only where a process of this start ran
+				// and ended; a failed start (command not found) has none.
+				if r.Code >= 0 && in.PID > 0 {
+					code := r.Code
+					in.ExitCode = &code
+				}
+			}
+		}, r.State == life.Ready || r.State == life.Starting)
 	}
 }
 
@@ -302,7 +315,8 @@ func (s *Store) boot(r life.Record) {
 	st := s.startup
 	st.BootMS = b.Boot.Milliseconds()
 	st.CriticalPath = b.CriticalPath
-	st.Result = b.Result.String()
+	st.Result = BootResult{b.Result}
+	st.Spans = b.Spans
 	for name, d := range b.Ready {
 		st.ReadyMS[name] = d.Milliseconds()
 	}
@@ -340,7 +354,7 @@ func (s *Store) Close() {
 	for _, in := range s.mem.Instances {
 		if in.Running() {
 			// The runner returned: nothing of it runs any more.
-			in.State = "stopped"
+			in.State = life.Stopped
 		}
 	}
 	s.mu.Unlock()
