@@ -242,7 +242,7 @@ the processes it left behind directly, those it can prove are its own.`,
 				return err
 			}
 			defer log.Close()
-			ok, err := dir.TryLock()
+			ok, err := dir.TryLockSettled(cmd.Context())
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/hiverun/hiverun/runner/proc"
 )
 
 const lockName = "lock"
@@ -79,6 +82,35 @@ func (d *Dir) waitLock(ctx context.Context) (*os.File, error) {
 		}()
 		return nil, ctx.Err()
 	}
+}
+
+// settleWait bounds how long a lock held by a supervisor that is no longer
+// alive may take to be let go.
+const settleWait = 2 * time.Second
+
+// TryLockSettled is TryLock for a folder whose supervisor may have just
+// been killed. A process killed with SIGKILL shows as a zombie as soon as
+// its main thread is gone, while its other threads, which share its open
+// files, are still being torn down: its lock is let go a moment later.
+// When memory.json names a supervisor that is no longer alive, it waits
+// (in the kernel, at most settleWait) for that moment.
+func (d *Dir) TryLockSettled(ctx context.Context) (bool, error) {
+	ok, err := d.TryLock()
+	if ok || err != nil {
+		return ok, err
+	}
+	mem, err := d.LoadMemory()
+	if err != nil || mem.Supervisor == nil || proc.Ours(mem.Supervisor.PID, mem.Supervisor.CreateTime) {
+		return false, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, settleWait)
+	defer cancel()
+	f, err := d.waitLock(wctx)
+	if err != nil {
+		return false, nil
+	}
+	d.hold(f)
+	return true, nil
 }
 
 // Unlock releases the supervisor lock.

@@ -65,7 +65,7 @@ func Reclaim(ctx context.Context, d *Dir, o ReclaimOptions) (*Memory, int, error
 // takeLock takes the supervisor lock, stopping a live earlier supervisor
 // first unless NoReclaim.
 func takeLock(ctx context.Context, d *Dir, o ReclaimOptions) error {
-	ok, err := d.TryLock()
+	ok, err := d.TryLockSettled(ctx)
 	if err != nil || ok {
 		return err
 	}
