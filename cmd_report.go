@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/state"
 )
 
@@ -37,9 +38,9 @@ func writeReportFrom(path string, dir *state.Dir, plan *procfile.Plan, st *state
 		return err
 	}
 	rep := buildBootReport(plan, mem, st)
-	if st.Result != "ready" {
+	if st.Result.Outcome != life.BootReady {
 		name := failedName(st)
-		rep.Failure = &reportFailure{Process: name, Reason: st.Result}
+		rep.Failure = &reportFailure{Process: name, Reason: st.Result.String()}
 		for _, in := range plan.Instances {
 			if in.Display == name || in.Name == name {
 				rep.Failure.LastLines = lastLines(dir.Path+"/logs/"+in.Name+".log", 20)
@@ -54,7 +55,7 @@ func writeReport(path string, plan *procfile.Plan, mem *state.Memory, st *state.
 }
 
 func buildBootReport(plan *procfile.Plan, mem *state.Memory, st *state.Startup) bootReport {
-	rep := bootReport{OK: st.Result == "ready", BootMS: st.BootMS, CriticalPath: st.CriticalPath, Processes: []reportProcess{}}
+	rep := bootReport{OK: st.Result.Outcome == life.BootReady, BootMS: st.BootMS, CriticalPath: st.CriticalPath, Processes: []reportProcess{}}
 	for _, in := range plan.Instances {
 		p := reportProcess{Name: in.Name, Check: in.Check.String()}
 		if rec := mem.Lookup(in.Name); rec != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
 )
@@ -134,7 +135,7 @@ func buildStatus(g *globals) (*statusReport, error) {
 	rep.OK = len(mem.Instances) > 0
 	for _, in := range mem.Instances {
 		seen[in.Name] = true
-		row := statusRow{Name: in.Name, Process: in.Process, State: in.State, PID: in.PID, Port: in.Port,
+		row := statusRow{Name: in.Name, Process: in.Process, State: string(in.State), PID: in.PID, Port: in.Port,
 			Optional: in.Optional, Oneshot: in.Oneshot, Health: in.Health, Restarts: in.Restarts}
 		alive := in.Ours()
 		switch {
@@ -160,7 +161,7 @@ func buildStatus(g *globals) (*statusReport, error) {
 	}
 	// Pidfiles that memory.json lost track of.
 	for _, pf := range dir.ReadPids() {
-		if seen[pf.Name] || !proc.CreatedBefore(pf.PID, pf.Written, 10*time.Second) {
+		if seen[pf.Name] || !mem.PidfileProves(pf) {
 			continue
 		}
 		base, _, _ := strings.Cut(pf.Name, ".")
@@ -241,7 +242,7 @@ the processes it left behind directly, those it can prove are its own.`,
 				return err
 			}
 			defer log.Close()
-			ok, err := dir.TryLock()
+			ok, err := dir.TryLockSettled(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -291,8 +292,15 @@ the processes it left behind directly, those it can prove are its own.`,
 }
 
 type historyReport struct {
-	Startups []*state.Startup `json:"startups"`
+	Startups []historyStartup `json:"startups"`
 	Totals   historyTotals    `json:"totals"`
+}
+
+// historyStartup is a startup as history --json has always shown it: the
+// result as one line of text (memory.json keeps it typed).
+type historyStartup struct {
+	*state.Startup
+	Result string `json:"result"`
 }
 
 type historyTotals struct {
@@ -315,7 +323,7 @@ func newHistoryCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rep := historyReport{Startups: []*state.Startup{}}
+			rep := historyReport{Startups: []historyStartup{}}
 			if dir != nil {
 				mem, err := dir.LoadMemory()
 				if err != nil {
@@ -336,14 +344,14 @@ func newHistoryCmd(g *globals) *cobra.Command {
 }
 
 func buildHistory(mem *state.Memory) historyReport {
-	rep := historyReport{Startups: mem.Startups, Totals: historyTotals{Totals: mem.Totals}}
-	if rep.Startups == nil {
-		rep.Startups = []*state.Startup{}
+	rep := historyReport{Startups: []historyStartup{}, Totals: historyTotals{Totals: mem.Totals}}
+	for _, st := range mem.Startups {
+		rep.Startups = append(rep.Startups, historyStartup{Startup: st, Result: st.Result.String()})
 	}
 	var boots []int64
 	per := map[string][]int64{} // process -> ready ms, in startup order
 	for _, st := range mem.Startups {
-		if st.Result == "ready" {
+		if st.Result.Outcome == life.BootReady {
 			boots = append(boots, st.BootMS)
 		}
 		for name, ms := range st.ReadyMS {

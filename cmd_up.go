@@ -16,6 +16,7 @@ import (
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
 )
@@ -94,7 +95,14 @@ func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duratio
 			r, aerr := dir.AskEnv("reload", nil, deps, os.Environ())
 			if aerr == nil && r.OK {
 				fmt.Fprintf(out, "hiverun: %s (supervisor pid %d)\n", r.Message, mem.Supervisor.PID)
-				mem, _ = dir.LoadMemory()
+				mem, err := dir.LoadMemory()
+				if err != nil {
+					// The stack reloaded; only the report needs memory.
+					if report != "" {
+						return fmt.Errorf("--report %s: %w", report, err)
+					}
+					return nil
+				}
 				if len(mem.Startups) > 0 {
 					return writeReport(report, plan, mem, mem.Startups[len(mem.Startups)-1])
 				}
@@ -165,20 +173,28 @@ func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duratio
 		case <-time.After(10 * time.Millisecond):
 		}
 		st := lastStartup(dir, started)
-		if st == nil || st.Result == "" {
+		if st == nil || st.Result.Outcome == "" {
 			continue
 		}
-		if st.Result != "ready" {
+		if st.Result.Outcome != life.BootReady {
 			// The supervisor stops what it started and exits: wait for it.
 			<-exited
 			showFailure(out, dir, plan, st)
 			_ = writeReportFrom(report, dir, plan, st)
 			return &codeError{code: exitFailed}
 		}
-		mem, _ := dir.LoadMemory()
-		printUp(out, mem, st)
+		// The supervisor is our child: its pid needs no memory.json.
+		printUp(out, c.Process.Pid, st)
 		// It is on its own now; ours is only the handle.
 		_ = c.Process.Release()
+		mem, err := dir.LoadMemory()
+		if err != nil {
+			// The stack is up; only the report needs memory.
+			if report != "" {
+				return fmt.Errorf("--report %s: %w", report, err)
+			}
+			return nil
+		}
 		return writeReport(report, plan, mem, st)
 	}
 }
@@ -216,25 +232,23 @@ func lastStartup(dir *state.Dir, t time.Time) *state.Startup {
 	return nil
 }
 
-func printUp(out io.Writer, mem *state.Memory, st *state.Startup) {
+func printUp(out io.Writer, supervisor int, st *state.Startup) {
 	var parts []string
 	for _, n := range st.CriticalPath {
 		parts = append(parts, fmt.Sprintf("%s %.2fs", n, float64(st.ReadyMS[n])/1000))
 	}
 	fmt.Fprintf(out, "hiverun: ready in %.2fs — %s (supervisor pid %d; hiverun logs, hiverun status, hiverun stop)\n",
-		float64(st.BootMS)/1000, strings.Join(parts, " → "), mem.Supervisor.PID)
+		float64(st.BootMS)/1000, strings.Join(parts, " → "), supervisor)
 }
 
 // failedName is the process a failed startup names ("failed: api failed").
 func failedName(st *state.Startup) string {
-	s := strings.TrimPrefix(st.Result, "failed: ")
-	name, _, _ := strings.Cut(s, " ")
-	return name
+	return st.Result.FailedProcess()
 }
 
 func showFailure(out io.Writer, dir *state.Dir, plan *procfile.Plan, st *state.Startup) {
 	name := failedName(st)
-	fmt.Fprintf(out, "hiverun: the stack did not come up: %s\n", strings.TrimPrefix(st.Result, "failed: "))
+	fmt.Fprintf(out, "hiverun: the stack did not come up: %s\n", strings.TrimPrefix(st.Result.String(), "failed: "))
 	for _, in := range plan.Instances {
 		if in.Display != name && in.Name != name {
 			continue

@@ -35,8 +35,11 @@ type Dir struct {
 }
 
 // Open opens (creating it when create is true) the state folder of the
-// project at root, checking that it is a real folder owned by this user,
-// fixing its permissions, and removing temp files left by a killed writer.
+// project at root, checking that it is a real folder owned by this user
+// and fixing its permissions. It removes nothing: status, stop, logs and
+// history open the folder while a live supervisor may be between writing
+// a temp file and renaming it. Temp files left by a killed writer are
+// tidied by the next holder of the lock (TryLock).
 // With create false and no folder, it returns (nil, nil).
 func Open(root string, create bool) (*Dir, error) {
 	d := &Dir{Path: filepath.Join(root, FolderName)}
@@ -48,16 +51,38 @@ func Open(root string, create bool) (*Dir, error) {
 		return nil, err
 	}
 	if create {
-		if _, err := os.Lstat(filepath.Join(d.Path, ".gitignore")); errors.Is(err, os.ErrNotExist) {
-			// A state folder is never committed by accident.
-			if err := d.WriteFile(".gitignore", []byte("*\n"), false); err != nil {
-				return nil, err
-			}
+		if err := d.writeGitignore(); err != nil {
+			return nil, err
 		}
 	}
-	d.removeTemps(d.Path)
-	d.removeTemps(filepath.Join(d.Path, "pids"))
 	return d, nil
+}
+
+// writeGitignore makes sure the state folder is never committed by
+// accident. It is written in place, not through a temp file: whoever opens
+// the folder first writes it, lock or not, and a temp file of a non-holder
+// could be tidied away by the holder under its feet. Two bytes written
+// once need no atomic rename; O_EXCL makes one of two racing writers win.
+func (d *Dir) writeGitignore() error {
+	p := filepath.Join(d.Path, ".gitignore")
+	if _, err := os.Lstat(p); !errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	f, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE|os.O_EXCL|oNoFollow, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	_, err = f.WriteString("*\n")
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", p, err)
+	}
+	return nil
 }
 
 // checkFolder makes sure p is a folder of ours with mode 0700.
@@ -97,6 +122,9 @@ func (d *Dir) checkFolder(p string, create bool) (bool, error) {
 
 const tempPrefix = ".tmp-"
 
+// removeTemps removes the temp files of a writer killed between writing
+// and renaming. Only the holder of the lock calls it: every temp file is
+// then a leftover, since only the holder writes through temp files.
 func (d *Dir) removeTemps(folder string) {
 	ents, err := os.ReadDir(folder)
 	if err != nil {

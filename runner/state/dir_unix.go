@@ -43,6 +43,17 @@ func lockFile(f *os.File) (bool, error) {
 	return err == nil, err
 }
 
+// lockFileWait takes an exclusive flock, waiting (in the kernel, woken
+// when the holder lets go) as long as another process holds it.
+func lockFileWait(f *os.File) error {
+	for {
+		err := unix.Flock(int(f.Fd()), unix.LOCK_EX)
+		if !errors.Is(err, unix.EINTR) {
+			return err
+		}
+	}
+}
+
 // probeLock reports whether another process holds f's lock exclusively.
 func probeLock(f *os.File) bool {
 	err := unix.Flock(int(f.Fd()), unix.LOCK_SH|unix.LOCK_NB)

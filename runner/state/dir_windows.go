@@ -26,6 +26,14 @@ func lockFile(f *os.File) (bool, error) {
 	return err == nil, err
 }
 
+// lockFileWait takes the lock, waiting as long as another process holds
+// it: on a handle opened for synchronous I/O, LockFileEx without
+// LOCKFILE_FAIL_IMMEDIATELY returns when the holder lets go.
+func lockFileWait(f *os.File) error {
+	ol := new(windows.Overlapped)
+	return windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK, 0, 1, 0, ol)
+}
+
 func probeLock(f *os.File) bool {
 	ol := new(windows.Overlapped)
 	err := windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)

@@ -1,10 +1,14 @@
 package state
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/hiverun/hiverun/runner/proc"
 )
 
 const lockName = "lock"
@@ -22,7 +26,8 @@ func (d *Dir) openLock() (*os.File, error) {
 }
 
 // TryLock takes the supervisor lock, so that two supervisors never run in
-// one folder. It reports false when a live supervisor holds it.
+// one folder, and tidies the temp files a killed holder left. It reports
+// false when a live supervisor holds it.
 func (d *Dir) TryLock() (bool, error) {
 	if d.lock != nil {
 		return true, nil
@@ -36,10 +41,75 @@ func (d *Dir) TryLock() (bool, error) {
 		f.Close()
 		return false, err
 	}
+	d.hold(f)
+	return true, nil
+}
+
+// hold keeps f, whose lock is taken, as the folder's lock, and tidies the
+// temp files a killed holder left.
+func (d *Dir) hold(f *os.File) {
 	// The pid is for people reading the folder; the lock is what counts.
 	_ = f.Truncate(0)
 	_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 	d.lock = f
+	d.removeTemps(d.Path)
+	d.removeTemps(filepath.Join(d.Path, "pids"))
+}
+
+// waitLock waits until no other process holds the lock and takes it on a
+// file of its own, or gives up when ctx ends. The kernel wakes the wait
+// when the holder lets go (or dies): no polling.
+func (d *Dir) waitLock(ctx context.Context) (*os.File, error) {
+	f, err := d.openLock()
+	if err != nil {
+		return nil, err
+	}
+	got := make(chan error, 1)
+	go func() { got <- lockFileWait(f) }()
+	select {
+	case err := <-got:
+		if err != nil {
+			f.Close()
+			return nil, &Error{Path: f.Name(), Msg: err.Error()}
+		}
+		return f, nil
+	case <-ctx.Done():
+		// A lock wait cannot be cut short: the waiter lets go of the
+		// lock the moment it gets it, so that nobody is kept out.
+		go func() {
+			<-got
+			f.Close()
+		}()
+		return nil, ctx.Err()
+	}
+}
+
+// settleWait bounds how long a lock held by a supervisor that is no longer
+// alive may take to be let go.
+const settleWait = 2 * time.Second
+
+// TryLockSettled is TryLock for a folder whose supervisor may have just
+// been killed. A process killed with SIGKILL shows as a zombie as soon as
+// its main thread is gone, while its other threads, which share its open
+// files, are still being torn down: its lock is let go a moment later.
+// When memory.json names a supervisor that is no longer alive, it waits
+// (in the kernel, at most settleWait) for that moment.
+func (d *Dir) TryLockSettled(ctx context.Context) (bool, error) {
+	ok, err := d.TryLock()
+	if ok || err != nil {
+		return ok, err
+	}
+	mem, err := d.LoadMemory()
+	if err != nil || mem.Supervisor == nil || proc.Ours(mem.Supervisor.PID, mem.Supervisor.CreateTime) {
+		return false, nil
+	}
+	wctx, cancel := context.WithTimeout(ctx, settleWait)
+	defer cancel()
+	f, err := d.waitLock(wctx)
+	if err != nil {
+		return false, nil
+	}
+	d.hold(f)
 	return true, nil
 }
 

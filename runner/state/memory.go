@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 )
 
@@ -51,19 +53,24 @@ type Health struct {
 
 // Instance is one process instance that hiverun started.
 type Instance struct {
-	Name       string  `json:"name"`    // web.1
-	Process    string  `json:"process"` // web
-	PID        int     `json:"pid"`
-	PGID       int     `json:"pgid"`
-	CreateTime int64   `json:"create_time"`
-	Command    string  `json:"command"`
-	Port       int     `json:"port"`
-	PortOwned  bool    `json:"port_owned"`
-	Optional   bool    `json:"optional"`
-	Oneshot    bool    `json:"oneshot"`
-	State      string  `json:"state"`
-	Health     *Health `json:"health,omitempty"`
-	Restarts   int     `json:"restarts"`
+	Name       string `json:"name"`    // web.1
+	Process    string `json:"process"` // web
+	PID        int    `json:"pid"`
+	PGID       int    `json:"pgid"`
+	CreateTime int64  `json:"create_time"`
+	Command    string `json:"command"`
+	Port       int    `json:"port"`
+	PortOwned  bool   `json:"port_owned"`
+	Optional   bool   `json:"optional"`
+	Oneshot    bool   `json:"oneshot"`
+	// State is a life.State; files of earlier versions are read through
+	// life.Parse, so their words ("checking") become today's.
+	State life.State `json:"state"`
+	// Reason is why the instance is in its state (failed, skipped,
+	// exited, backoff), as the runner said it.
+	Reason   string  `json:"reason,omitempty"`
+	Health   *Health `json:"health,omitempty"`
+	Restarts int     `json:"restarts"`
 	// Fingerprint sums up what the instance was started with (command,
 	// environment, folder, port, check): an unchanged one is kept by
 	// `up --detach` run again.
@@ -75,13 +82,7 @@ type Instance struct {
 
 // Running tells whether the record describes a process that should be
 // alive (as opposed to one that ended or never started).
-func (in *Instance) Running() bool {
-	switch in.State {
-	case "starting", "checking", "ready", "unhealthy", "stopping":
-		return in.PID > 0
-	}
-	return false
-}
+func (in *Instance) Running() bool { return in.State.Running() && in.PID > 0 }
 
 // Ours tells whether the recorded process still runs and is provably the
 // one recorded: same pid, same create time.
@@ -94,8 +95,73 @@ type Startup struct {
 	ReadyMS      map[string]int64 `json:"ready_ms"` // per instance, time to ready
 	BootMS       int64            `json:"boot_ms"`
 	CriticalPath []string         `json:"critical_path"`
-	Result       string           `json:"result"` // ready, failed: NAME, interrupted
+	Result       BootResult       `json:"result"`
 	Reclaimed    int              `json:"reclaimed"`
+	// Spans is each instance's part of the boot, for the waterfall.
+	Spans []life.Span `json:"spans,omitempty"`
+}
+
+// BootResult is a startup's typed result, written as an object
+// {outcome, process, reason}. Files of earlier versions hold it as text
+// ("ready", "failed: NAME", "failed: NAME failed", "interrupted"), which
+// it still reads.
+type BootResult struct {
+	life.Result
+}
+
+// UnmarshalJSON reads the object, or the text of earlier versions.
+func (r *BootResult) UnmarshalJSON(data []byte) error {
+	var text string
+	if err := json.Unmarshal(data, &text); err != nil {
+		return json.Unmarshal(data, &r.Result)
+	}
+	r.Result = parseResult(text)
+	return nil
+}
+
+// parseResult reads a result as earlier versions wrote it. "failed: web"
+// names the process; "failed: migrate failed" is the runner's reason,
+// which starts with the process's name.
+func parseResult(text string) life.Result {
+	rest, failed := strings.CutPrefix(text, "failed: ")
+	switch {
+	case failed:
+		name, _, more := strings.Cut(rest, " ")
+		r := life.Result{Outcome: life.BootFailed, Process: name}
+		if more {
+			r.Reason = rest
+		}
+		return r
+	case text == "failed":
+		return life.Result{Outcome: life.BootFailed}
+	}
+	return life.Result{Outcome: life.Outcome(text)}
+}
+
+// String is the result as status, history and up have always shown it:
+// "ready", "interrupted", "failed: NAME", or "failed: " and the runner's
+// reason, which names the process.
+func (r BootResult) String() string {
+	if r.Outcome != life.BootFailed || r.Reason == "" {
+		return r.Result.String()
+	}
+	if r.Process == "" || strings.HasPrefix(r.Reason, r.Process) {
+		return "failed: " + r.Reason
+	}
+	return "failed: " + r.Process + ": " + r.Reason
+}
+
+// FailedProcess is the process a failed boot names, or "". Results
+// without a process name it first in their reason ("api failed").
+func (r BootResult) FailedProcess() string {
+	if r.Outcome != life.BootFailed {
+		return ""
+	}
+	if r.Process != "" {
+		return r.Process
+	}
+	name, _, _ := strings.Cut(r.Reason, " ")
+	return name
 }
 
 // Totals run over every startup, beyond the last 50 kept.
@@ -111,7 +177,9 @@ const StackEnv = "HIVERUN_STACK"
 
 // LoadMemory reads memory.json. A missing file is an empty memory; a
 // corrupt or truncated one, or one of another schema version, is moved
-// aside with a warning and hiverun carries on from the pidfiles.
+// aside with a warning and hiverun carries on from the pidfiles. The
+// memory is nil exactly when the error is not: a file that cannot be read,
+// or a corrupt one that cannot be moved aside.
 func (d *Dir) LoadMemory() (*Memory, error) {
 	empty := &Memory{Version: Version}
 	data, err := d.ReadFile(memoryName)
@@ -133,11 +201,18 @@ func (d *Dir) LoadMemory() (*Memory, error) {
 		}
 		aside := fmt.Sprintf("%s.corrupt-%d", memoryName, time.Now().Unix())
 		if rerr := os.Rename(filepath.Join(d.Path, memoryName), filepath.Join(d.Path, aside)); rerr != nil {
-			return nil, rerr
+			return nil, fmt.Errorf("%s %s and could not be moved aside: %w", filepath.Join(d.Path, memoryName), why, rerr)
 		}
 		d.Warnings = append(d.Warnings, fmt.Sprintf("%s %s: moved aside to %s; carrying on from the pidfiles",
 			filepath.Join(d.Path, memoryName), why, aside))
 		return empty, nil
+	}
+	for _, in := range m.Instances {
+		// A word this version does not know is kept as it is: it shows
+		// in status and counts as not running.
+		if st := life.Parse(string(in.State)); st != "" {
+			in.State = st
+		}
 	}
 	return &m, nil
 }

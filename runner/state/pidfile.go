@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hiverun/hiverun/runner/proc"
 )
 
 // Pidfile is pids/NAME.N.pid: the pid as plain text, so that other tools
@@ -76,4 +78,30 @@ func (d *Dir) ReadPids() []Pidfile {
 		out = append(out, Pidfile{Name: name, PID: pid, Written: fi.ModTime()})
 	}
 	return out
+}
+
+// pidfileWindow is how long after a process starts its pidfile may be
+// written: the supervisor writes pidfiles with its next flush.
+const pidfileWindow = 10 * time.Second
+
+// PidfileProves tells whether pf proves that its pid is a process hiverun
+// started. memory.json's record of the same pid speaks first: it holds the
+// create time read when the process started, the stronger witness. When
+// it says the pid names another process now, the pidfile proves nothing,
+// however fresh it is. Only a pid memory.json knows nothing of is judged by
+// the pidfile's age: created at most pidfileWindow before it was written.
+func (m *Memory) PidfileProves(pf Pidfile) bool {
+	disowned := false
+	if m != nil {
+		for _, in := range m.Instances {
+			if in.PID != pf.PID || in.CreateTime == 0 {
+				continue
+			}
+			if in.Ours() {
+				return true
+			}
+			disowned = true
+		}
+	}
+	return !disowned && proc.CreatedBefore(pf.PID, pf.Written, pidfileWindow)
 }

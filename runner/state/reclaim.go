@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"os/user"
 	"strconv"
 	"strings"
@@ -64,12 +65,17 @@ func Reclaim(ctx context.Context, d *Dir, o ReclaimOptions) (*Memory, int, error
 // takeLock takes the supervisor lock, stopping a live earlier supervisor
 // first unless NoReclaim.
 func takeLock(ctx context.Context, d *Dir, o ReclaimOptions) error {
-	ok, err := d.TryLock()
+	ok, err := d.TryLockSettled(ctx)
 	if err != nil || ok {
 		return err
 	}
-	mem, _ := d.LoadMemory()
+	mem, merr := d.LoadMemory()
 	_, lockPid := d.Held()
+	if merr != nil {
+		// Without memory.json nothing proves the holder is a hiverun of
+		// this folder: it is not signalled.
+		return &Refused{Msg: fmt.Sprintf("%s is locked by pid %d, and memory.json, which would name it, cannot be read (%v); stop that process yourself or fix the file", d.Path, lockPid, merr)}
+	}
 	sup := mem.Supervisor
 	if o.NoReclaim {
 		who := fmt.Sprintf("pid %d", lockPid)
@@ -83,35 +89,46 @@ func takeLock(ctx context.Context, d *Dir, o ReclaimOptions) error {
 	}
 	o.Say("stopping the earlier hiverun (pid %d) to take over", sup.PID)
 	o.Log.Write(time.Now(), "INFO", fmt.Sprintf("taking over: asked supervisor pid %d to stop", sup.PID))
-	if err := StopSupervisor(ctx, d, sup, o.Wait); err != nil {
+	// The lock is taken the moment the earlier supervisor lets go: no
+	// other hiverun can slip in between.
+	f, err := stopSupervisor(ctx, d, sup, o.Wait)
+	if err != nil {
 		return err
 	}
-	ok, err = d.TryLock()
-	if err == nil && !ok {
-		err = &Refused{Msg: fmt.Sprintf("%s: the lock was taken by another hiverun meanwhile", d.Path)}
-	}
-	return err
+	d.hold(f)
+	return nil
 }
 
 // StopSupervisor asks a live supervisor to stop its stack (it stops it in
 // order) and waits until it has let go of the folder.
 func StopSupervisor(ctx context.Context, d *Dir, sup *Supervisor, wait time.Duration) error {
+	f, err := stopSupervisor(ctx, d, sup, wait)
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return nil
+}
+
+// stopSupervisor signals sup and waits for its lock, which it returns
+// taken.
+func stopSupervisor(ctx context.Context, d *Dir, sup *Supervisor, wait time.Duration) (*os.File, error) {
 	if !proc.Ours(sup.PID, sup.CreateTime) {
-		return &Refused{Msg: fmt.Sprintf("supervisor pid %d is not the one memory.json names; not signalling it", sup.PID)}
+		return nil, &Refused{Msg: fmt.Sprintf("supervisor pid %d is not the one memory.json names; not signalling it", sup.PID)}
 	}
 	proc.SignalPid(sup.PID, "TERM")
-	deadline := time.Now().Add(wait)
-	for time.Now().Before(deadline) {
-		if held, _ := d.Held(); !held {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(2 * time.Millisecond):
-		}
+	wctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	f, err := d.waitLock(wctx)
+	switch {
+	case err == nil:
+		return f, nil
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case errors.Is(err, context.DeadlineExceeded):
+		return nil, &Refused{Msg: fmt.Sprintf("supervisor pid %d did not stop within %s", sup.PID, wait)}
 	}
-	return &Refused{Msg: fmt.Sprintf("supervisor pid %d did not stop within %s", sup.PID, wait)}
+	return nil, err
 }
 
 // leftover is a process of ours that outlived its supervisor.
@@ -164,14 +181,13 @@ func StopLeftovers(ctx context.Context, d *Dir, mem *Memory, names []string, pla
 		if !want(pf.Name) || covered(found, pf.PID) {
 			continue
 		}
-		// memory.json does not know this pid (lost, or not yet written
-		// when its supervisor was killed): the pidfile alone must prove
-		// the process.
-		if proc.CreatedBefore(pf.PID, pf.Written, 10*time.Second) {
+		// Not found through memory.json: its record of this pid (if any)
+		// still decides whether the pid names our process.
+		if mem.PidfileProves(pf) {
 			ct, _ := proc.CreateTime(pf.PID)
 			found = append(found, leftover{name: pf.Name, pid: pf.PID, pgid: pf.PID, ct: ct})
 		} else {
-			log.Write(time.Now(), "INFO", fmt.Sprintf("dropped stale pidfile %s: pid %d is gone or was started after it", pf.Name, pf.PID))
+			log.Write(time.Now(), "INFO", fmt.Sprintf("dropped stale pidfile %s: pid %d is gone, was started after it, or is another process than memory.json recorded", pf.Name, pf.PID))
 		}
 	}
 	for i := range found {

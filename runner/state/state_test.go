@@ -79,10 +79,15 @@ func TestWriteFileIsAtomicAndCleansTemps(t *testing.T) {
 	if b, err := d.ReadFile("x.json"); err != nil || string(b) != "two" {
 		t.Fatalf("read %q %v", b, err)
 	}
-	// A writer killed mid-way leaves a temp file: the next Open removes it.
+	// A writer killed mid-way leaves a temp file: the next holder of the
+	// lock removes it.
 	os.WriteFile(filepath.Join(d.Path, ".tmp-memory.json-abc"), []byte("{"), 0o600)
 	os.WriteFile(filepath.Join(d.Path, "pids", ".tmp-web.1.pid-abc"), []byte("1"), 0o600)
-	Open(root, true)
+	next, _ := Open(root, true)
+	if ok, err := next.TryLock(); !ok || err != nil {
+		t.Fatalf("lock: %v %v", ok, err)
+	}
+	defer next.Unlock()
 	if temps, _ := filepath.Glob(filepath.Join(d.Path, "*", ".tmp-*")); len(temps) > 0 {
 		t.Fatalf("temps left: %v", temps)
 	}

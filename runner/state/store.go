@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"sync"
@@ -35,6 +36,11 @@ type Store struct {
 	kick chan struct{}
 	quit chan struct{} // cuts the gathering delay short on Close
 	done chan struct{}
+
+	// stderr is where a failed write is reported, besides hiverun.log.
+	stderr  io.Writer
+	failMu  sync.Mutex
+	failing map[string]bool // what kind of write fails now: reported once
 }
 
 // NewStore starts recording a supervision of plan. reclaimed is how many
@@ -54,17 +60,39 @@ func NewStore(d *Dir, mem *Memory, log *Log, plan *procfile.Plan, selection []st
 	for _, in := range plan.Instances {
 		mem.Instances = append(mem.Instances, &Instance{
 			Name: in.Name, Process: in.Proc.Name, Command: in.Proc.Command, Port: in.Port,
-			PortOwned: in.PortOwned, Optional: in.Proc.Optional, Oneshot: in.Proc.Oneshot, State: "waiting",
+			PortOwned: in.PortOwned, Optional: in.Proc.Optional, Oneshot: in.Proc.Oneshot, State: life.Waiting,
 			Fingerprint: procfile.Fingerprint(in),
 		})
 	}
 	s := &Store{dir: d, log: log, now: now, mem: mem, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}), written: map[string]int{},
-		startup: &Startup{At: now(), Selection: selection, ReadyMS: map[string]int64{}, Reclaimed: reclaimed}}
-	if err := d.SaveMemory(mem); err != nil {
-		return nil, err
-	}
+		startup: &Startup{At: now(), Selection: selection, ReadyMS: map[string]int64{}, Reclaimed: reclaimed},
+		stderr:  os.Stderr, failing: map[string]bool{}}
+	// A memory that cannot be written is no reason to refuse supervising:
+	// the processes are still found by the stack id in their environment,
+	// and the next write may well succeed.
+	s.wrote("memory.json", d.SaveMemory(mem))
 	go s.writer()
 	return s, nil
+}
+
+// wrote reports a failed state write once (on stderr and in hiverun.log),
+// not at every flush while it keeps failing, and says when writes work
+// again. A failed write never stops the stack: memory and pidfiles are
+// there to find the processes later, and the supervisor still has them.
+func (s *Store) wrote(what string, err error) {
+	s.failMu.Lock()
+	was := s.failing[what]
+	s.failing[what] = err != nil
+	stderr := s.stderr
+	s.failMu.Unlock()
+	switch {
+	case err != nil && !was:
+		msg := fmt.Sprintf("could not write %s (the stack runs on; reported once): %v", what, err)
+		s.log.Write(s.now(), "ERROR", msg)
+		fmt.Fprintln(stderr, "hiverun: "+msg)
+	case err == nil && was:
+		s.log.Write(s.now(), "INFO", what+" written again")
+	}
 }
 
 // Env is what every process of the stack carries in its environment.
@@ -137,25 +165,25 @@ func (s *Store) flush() {
 		}
 	}
 	s.mu.Unlock()
-	if err != nil {
-		s.log.Write(s.now(), "ERROR", "could not write memory.json: "+err.Error())
-	}
+	s.wrote("memory.json", err)
 	s.syncPids(pids)
 }
 
 // syncPids makes pids/ match the running instances. Only the writer and
 // Close call it, one after the other.
 func (s *Store) syncPids(want map[string]int) {
+	var failed error
 	for name, pid := range want {
 		if s.written[name] == pid {
 			continue
 		}
 		if err := s.dir.WritePid(name, pid); err != nil {
-			s.log.Write(s.now(), "ERROR", err.Error())
+			failed = err
 			continue
 		}
 		s.written[name] = pid
 	}
+	s.wrote("pidfiles", failed)
 	for name := range s.written {
 		if _, ok := want[name]; !ok {
 			_ = s.dir.RemovePid(name)
@@ -189,9 +217,9 @@ func (s *Store) Record(r life.Record) {
 			if in.StartedAt != nil {
 				in.Restarts++
 			}
-			in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, ct, "starting", &t
+			in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, ct, life.Starting, &t
 			in.Fingerprint, in.Command = procfile.Fingerprint(r.Instance), r.Instance.Proc.Command
-			in.ReadyAt, in.ExitCode, in.Health = nil, nil, nil
+			in.ReadyAt, in.ExitCode, in.Health, in.Reason = nil, nil, nil, ""
 		}, true)
 		return
 	}
@@ -206,29 +234,29 @@ func (s *Store) Record(r life.Record) {
 			t := r.At
 			in.ReadyAt = &t
 			if in.Oneshot {
-				in.State = "exited"
+				in.State = life.Exited
 				code := 0
 				in.ExitCode = &code
 			} else {
-				in.State = "ready"
+				in.State = life.Ready
 			}
 		}, true)
 	case life.RecHealth:
 		s.update(name, func(in *Instance) {
 			in.Health = &Health{OK: r.OK, Message: r.Msg, At: r.At}
 			switch {
-			case !r.OK && in.State == "ready":
-				in.State = "unhealthy"
-			case r.OK && in.State == "unhealthy":
-				in.State = "ready"
+			case !r.OK && in.State == life.Ready:
+				in.State = life.Unhealthy
+			case r.OK && in.State == life.Unhealthy:
+				in.State = life.Ready
 			}
 		})
 	case life.RecFailed, life.RecSkipped:
 		s.update(name, func(in *Instance) {
 			if r.Kind == life.RecSkipped {
-				in.State = "skipped"
+				in.State = life.Skipped
 			} else {
-				in.State = "failed"
+				in.State = life.Failed
 			}
 			if r.Code >= 0 && r.Kind == life.RecFailed && in.PID > 0 {
 				code := r.Code
@@ -238,14 +266,27 @@ func (s *Store) Record(r life.Record) {
 	case life.RecExited:
 		s.update(name, func(in *Instance) {
 			code := r.Code
-			in.State, in.ExitCode = "exited", &code
+			in.State, in.ExitCode = life.Exited, &code
 		})
 	case life.RecStopped:
 		s.update(name, func(in *Instance) {
-			if in.State != "failed" && in.State != "exited" && in.State != "skipped" {
-				in.State = "stopped"
+			if in.State != life.Failed && in.State != life.Exited && in.State != life.Skipped {
+				in.State = life.Stopped
 			}
 		})
+	case life.RecState:
+		s.updateAt(name, func(in *Instance) {
+			in.State, in.Reason = r.State, r.Msg
+			switch r.State {
+			case life.Exited, life.Failed, life.Backoff:
+				// An exit code only where a process of this start ran
+				// and ended; a failed start (command not found) has none.
+				if r.Code >= 0 && in.PID > 0 {
+					code := r.Code
+					in.ExitCode = &code
+				}
+			}
+		}, r.State == life.Ready || r.State == life.Starting)
 	}
 }
 
@@ -274,7 +315,8 @@ func (s *Store) boot(r life.Record) {
 	st := s.startup
 	st.BootMS = b.Boot.Milliseconds()
 	st.CriticalPath = b.CriticalPath
-	st.Result = b.Result.String()
+	st.Result = BootResult{b.Result}
+	st.Spans = b.Spans
 	for name, d := range b.Ready {
 		st.ReadyMS[name] = d.Milliseconds()
 	}
@@ -295,9 +337,7 @@ func (s *Store) boot(r life.Record) {
 	// with the writer: reclaim does not need them to find anything.)
 	err := s.dir.SaveMemory(s.mem)
 	s.mu.Unlock()
-	if err != nil {
-		s.log.Write(s.now(), "ERROR", "could not write memory.json: "+err.Error())
-	}
+	s.wrote("memory.json", err)
 	s.changed()
 }
 
@@ -314,7 +354,7 @@ func (s *Store) Close() {
 	for _, in := range s.mem.Instances {
 		if in.Running() {
 			// The runner returned: nothing of it runs any more.
-			in.State = "stopped"
+			in.State = life.Stopped
 		}
 	}
 	s.mu.Unlock()
