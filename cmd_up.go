@@ -39,9 +39,18 @@ func newUpCmd(g *globals) *cobra.Command {
 a background supervisor that outlives this shell and terminal, and return 0
 once every one is ready; or return 1 with the failing process's name and
 last 20 lines, leaving nothing running. Each process's output goes to
-.hiverun/logs/NAME.N.log (see hiverun logs). Run again with nothing changed,
-it returns at once; when the Procfile or environment changed, the stack is
-started anew. Stop it with hiverun stop.`,
+.hiverun/logs/NAME.N.log (see hiverun logs). Stop it with hiverun stop.
+
+Run again while the stack is up, it compares each process with what it was
+started with. With nothing changed it returns at once. Otherwise the running
+supervisor restarts the processes whose command, environment, dir, port,
+health, tty, timeout, delay, optional, oneshot, depends or clean changed
+(and starts those that are not running), applies a changed restart, grace
+or signal to the running process without restarting it, keeps the rest
+running, and names each: "restarted worker (command changed); applied
+grace=10s to web". With --deps, what depends on a restarted process is
+restarted after it. When processes were added or removed, the stack is
+started anew.`,
 		Example: `  hiverun up --detach
   hiverun up --detach --report boot.json backend
   hiverun logs -f backend
@@ -199,7 +208,8 @@ func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duratio
 	}
 }
 
-// unchanged tells whether the live stack runs plan as it is now, ready.
+// unchanged tells whether the live stack runs plan as it is now, ready:
+// only then may a rerun return without asking the supervisor anything.
 func unchanged(mem *state.Memory, plan *procfile.Plan) bool {
 	if mem.Supervisor == nil || !proc.Ours(mem.Supervisor.PID, mem.Supervisor.CreateTime) || len(mem.Startups) == 0 {
 		return false
@@ -209,7 +219,7 @@ func unchanged(mem *state.Memory, plan *procfile.Plan) bool {
 	}
 	for _, in := range plan.Instances {
 		rec := mem.Lookup(in.Name)
-		if rec == nil || rec.Fingerprint != procfile.Fingerprint(in) {
+		if rec == nil || recordChange(rec, in).Changed() {
 			return false
 		}
 		up := rec.State == "ready" && rec.Ours() || rec.Oneshot && rec.State == "exited"
@@ -218,6 +228,20 @@ func unchanged(mem *state.Memory, plan *procfile.Plan) bool {
 		}
 	}
 	return true
+}
+
+// recordChange is what differs between how rec was started and how in
+// says to run it now. A record from a hiverun that kept no settings has
+// only its fingerprint, which covers fewer keys: any difference there is
+// taken as a change that needs a restart.
+func recordChange(rec *state.Instance, in *procfile.Instance) procfile.Change {
+	if rec.Settings != nil {
+		return procfile.Diff(*rec.Settings, procfile.SettingsOf(in))
+	}
+	if rec.Fingerprint != procfile.Fingerprint(in) {
+		return procfile.Change{Restart: true, Why: "changed"}
+	}
+	return procfile.Change{}
 }
 
 // lastStartup is the startup recorded after t, if any.

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 )
@@ -78,6 +79,10 @@ type Instance struct {
 	StartedAt   *time.Time `json:"started_at,omitempty"`
 	ReadyAt     *time.Time `json:"ready_at,omitempty"`
 	ExitCode    *int       `json:"exit_code,omitempty"`
+
+	// Settings are what it was started with, compared key by key on a
+	// rerun; a record written before they were kept has only Fingerprint.
+	Settings *procfile.Settings `json:"settings,omitempty"`
 }
 
 // Running tells whether the record describes a process that should be

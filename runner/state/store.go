@@ -61,7 +61,7 @@ func NewStore(d *Dir, mem *Memory, log *Log, plan *procfile.Plan, selection []st
 		mem.Instances = append(mem.Instances, &Instance{
 			Name: in.Name, Process: in.Proc.Name, Command: in.Proc.Command, Port: in.Port,
 			PortOwned: in.PortOwned, Optional: in.Proc.Optional, Oneshot: in.Proc.Oneshot, State: life.Waiting,
-			Fingerprint: procfile.Fingerprint(in),
+			Fingerprint: procfile.Fingerprint(in), Settings: settingsOf(in),
 		})
 	}
 	s := &Store{dir: d, log: log, now: now, mem: mem, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}), written: map[string]int{},
@@ -219,6 +219,7 @@ func (s *Store) Record(r life.Record) {
 			}
 			in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, ct, life.Starting, &t
 			in.Fingerprint, in.Command = procfile.Fingerprint(r.Instance), r.Instance.Proc.Command
+			in.Settings = settingsOf(r.Instance)
 			in.ReadyAt, in.ExitCode, in.Health, in.Reason = nil, nil, nil, ""
 		}, true)
 		return
@@ -370,4 +371,9 @@ func (s *Store) Close() {
 // Logf writes one event to hiverun.log.
 func (s *Store) Logf(level, format string, args ...any) {
 	s.log.Write(s.now(), level, fmt.Sprintf(format, args...))
+}
+
+func settingsOf(in *procfile.Instance) *procfile.Settings {
+	s := procfile.SettingsOf(in)
+	return &s
 }
