@@ -31,7 +31,6 @@ func TestUpDetachRerunEachKey(t *testing.T) {
 	// Until the supervisor's reload uses procfile.Diff, applies live keys
 	// to the running process and replies with procfile.StackChange, its
 	// message names no key: "restarted web".
-	t.Skip("needs the supervisor's live apply")
 	t.Parallel()
 	port := portBase(t, 8)
 	const secret = "s3cret-value"

@@ -13,9 +13,11 @@ import (
 // waiter is a control request waiting for its instances to get where it
 // asked them to be.
 type waiter struct {
-	op    string // stopped, restarted
-	ins   []*inst
-	reply chan<- life.ControlReply
+	op      string // stopped, restarted
+	ins     []*inst
+	applied []*inst // a reload's live changes: done once each has taken it
+	msg     string  // the reply on success, when not op and names
+	reply   chan<- life.ControlReply
 }
 
 // control resolves a request and hands it to the instances; answerWaiters
@@ -79,13 +81,15 @@ func (r *run) control(req life.ControlRequest) {
 }
 
 // restart sends a restart to each instance (with its new settings when
-// specs has them) and waits for them all.
-func (r *run) restart(targets []*inst, specs map[*inst]*procfile.Instance, why string, reply chan<- life.ControlReply) {
+// specs has them) and a waiter that answers once they are all back.
+func (r *run) restart(targets []*inst, specs map[*inst]*procfile.Instance, why string, reply chan<- life.ControlReply) *waiter {
 	for _, in := range targets {
 		in.sv.expect = true
 		in.post(input{kind: evRestartReq, reason: why, spec: specs[in]})
 	}
-	r.waiters = append(r.waiters, &waiter{op: "restarted", ins: targets, reply: reply})
+	w := &waiter{op: "restarted", ins: targets, reply: reply}
+	r.waiters = append(r.waiters, w)
+	return w
 }
 
 // dependentsOf is every instance that depends, directly or not, on one of
@@ -118,6 +122,11 @@ func (r *run) answerWaiters() {
 	kept := r.waiters[:0]
 	for _, w := range r.waiters {
 		done, failed := true, ""
+		for _, in := range w.applied {
+			if in.sv.expect {
+				done = false
+			}
+		}
 		for _, in := range w.ins {
 			sv := in.sv
 			if sv.expect {
@@ -144,6 +153,8 @@ func (r *run) answerWaiters() {
 		switch {
 		case failed != "" && (done || stopping):
 			w.reply <- life.ControlReply{Error: failed}
+		case done && w.msg != "":
+			w.reply <- life.ControlReply{OK: true, Message: w.msg}
 		case done:
 			w.reply <- life.ControlReply{OK: true, Message: w.op + " " + names(w.ins)}
 		case stopping:
@@ -162,9 +173,10 @@ func orWord(s, alt string) string {
 	return s
 }
 
-// reload reads the Procfile and environment again and restarts the
-// instances whose command or environment changed, and those not running;
-// the others keep running untouched.
+// reload reads the Procfile and environment again and, per instance, as
+// procfile.Diff says: restarts what needs it (and what is not running),
+// applies live what can be (restart policy, grace, signal), and leaves the
+// rest alone. The reply names each change.
 func (r *run) reload(req life.ControlRequest) {
 	if r.opts.Reload == nil {
 		req.Reply <- life.ControlReply{Error: "this supervisor cannot reload"}
@@ -179,23 +191,36 @@ func (r *run) reload(req life.ControlRequest) {
 		req.Reply <- life.ControlReply{Error: "the set of processes changed: the stack must start anew"}
 		return
 	}
-	specs := map[*inst]*procfile.Instance{}
-	var targets []*inst
 	for i, spec := range plan.Instances {
-		in := r.insts[i]
-		if spec.Name != in.spec.Name {
+		if spec.Name != r.insts[i].spec.Name {
 			req.Reply <- life.ControlReply{Error: "the set of processes changed: the stack must start anew"}
 			return
 		}
-		st := in.sv.state
-		if in.spec.Proc.Oneshot {
+	}
+	specs := map[*inst]*procfile.Instance{}
+	var targets []*inst
+	var changes procfile.StackChange
+	var applied []*inst
+	for i, spec := range plan.Instances {
+		in := r.insts[i]
+		ch := procfile.Diff(procfile.SettingsOf(in.current()), procfile.SettingsOf(spec))
+		if st := in.sv.state; !in.spec.Proc.Oneshot && (st == life.Exited || st == life.Stopped || st == life.Failed) && !ch.Restart {
+			ch.Why = "not running"
+		}
+		if !ch.Changed() {
 			continue
 		}
-		if procfile.Fingerprint(spec) != in.fingerprint() || st == life.Exited || st == life.Stopped || st == life.Failed {
+		changes = append(changes, procfile.InstanceChange{Name: in.spec.Display, Change: ch})
+		if ch.Restart || ch.Why != "" {
 			specs[in] = spec
 			targets = append(targets, in)
+			continue
 		}
+		in.sv.expect = true
+		in.post(input{kind: evApply, policy: spec.Proc.Restart, spec: spec})
+		applied = append(applied, in)
 	}
+	r.rewire(plan)
 	if req.Deps {
 		set := map[*inst]bool{}
 		for _, in := range targets {
@@ -204,15 +229,36 @@ func (r *run) reload(req life.ControlRequest) {
 		for _, in := range r.dependentsOf(set) {
 			if !in.spec.Proc.Oneshot {
 				targets = append(targets, in)
+				changes = append(changes, procfile.InstanceChange{Name: in.spec.Display, Change: procfile.Change{Why: "depends on a restarted process"}})
 			}
 		}
 	}
-	if len(targets) == 0 {
-		req.Reply <- life.ControlReply{OK: true, Message: "nothing changed"}
-		return
+	msg := changes.String()
+	if len(changes) > 0 {
+		r.say("reload: %s", msg)
 	}
-	r.say("reload: restarting %s", names(targets))
-	r.restart(targets, specs, "its command or environment changed", req.Reply)
+	w := r.restart(targets, specs, "reloaded", req.Reply)
+	w.applied, w.msg = applied, msg
+}
+
+// rewire links instances to their dependencies as plan has them: a
+// changed depends= restarts the instance, which then waits for its new
+// dependencies.
+func (r *run) rewire(plan *procfile.Plan) {
+	byProc := map[string][]*inst{}
+	for _, in := range r.insts {
+		byProc[in.spec.Proc.Name] = append(byProc[in.spec.Proc.Name], in)
+		in.deps, in.dependents = nil, nil
+	}
+	for i, spec := range plan.Instances {
+		in := r.insts[i]
+		for _, d := range spec.Proc.Depends {
+			for _, dep := range byProc[d] {
+				in.deps = append(in.deps, dep)
+				dep.dependents = append(dep.dependents, in)
+			}
+		}
+	}
 }
 
 func dependsOnAny(in *inst, set map[*inst]bool) bool {

@@ -146,6 +146,13 @@ func (r *run) live(in *inst) {
 			ev.at = r.opts.Now()
 		}
 		from, fromSup := m.State, ev.gen == 0
+		if ev.kind == evApply {
+			in.mu.Lock()
+			in.cur = ev.spec
+			in.mu.Unlock()
+			// memory.json keeps what it runs with now.
+			r.record(life.Record{Kind: life.RecState, Instance: ev.spec, State: m.State, Msg: m.Reason, Code: m.Code})
+		}
 		if ev.kind == evRestartReq {
 			in.why = ev.reason
 			if ev.spec != nil {

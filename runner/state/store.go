@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"reflect"
 	"sort"
 	"sync"
 	"time"
@@ -270,13 +271,26 @@ func (s *Store) Record(r life.Record) {
 			in.State, in.ExitCode = life.Exited, &code
 		})
 	case life.RecStopped:
+		// The runner says each state itself (RecState); this only ends a
+		// stop that nothing else will report.
 		s.update(name, func(in *Instance) {
-			if in.State != life.Failed && in.State != life.Exited && in.State != life.Skipped {
+			if in.State == life.Stopping {
 				in.State = life.Stopped
 			}
 		})
 	case life.RecState:
+		settings := settingsOf(r.Instance)
+		applied := false
+		s.mu.Lock()
+		if in := s.mem.Lookup(name); in != nil && in.Settings != nil && settings != nil && !reflect.DeepEqual(*in.Settings, *settings) {
+			applied = true
+		}
+		s.mu.Unlock()
 		s.updateAt(name, func(in *Instance) {
+			if applied {
+				// A reload applied a change live: a rerun compares with it.
+				in.Settings, in.Fingerprint = settings, procfile.Fingerprint(r.Instance)
+			}
 			in.State, in.Reason = r.State, r.Msg
 			switch r.State {
 			case life.Exited, life.Failed, life.Backoff:
@@ -287,7 +301,7 @@ func (s *Store) Record(r life.Record) {
 					in.ExitCode = &code
 				}
 			}
-		}, r.State == life.Ready || r.State == life.Starting)
+		}, applied || r.State == life.Ready || r.State == life.Starting)
 	}
 }
 
