@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,8 +24,26 @@ import (
 )
 
 // detachedEnv tells a re-executed hiverun that it is the background
-// supervisor of `up --detach`.
-const detachedEnv = "HIVERUN_DETACHED"
+// supervisor of `up --detach`; notifyEnv names the descriptor on which it
+// says it is ready.
+const (
+	detachedEnv = "HIVERUN_DETACHED"
+	notifyEnv   = "HIVERUN_NOTIFY_FD"
+)
+
+// notifier is the pipe to the `up --detach` that started this supervisor,
+// or nil. It is taken out of the environment so that no process of the
+// stack inherits the name of a descriptor it does not have.
+func notifier() *os.File {
+	v := os.Getenv(notifyEnv)
+	os.Unsetenv(notifyEnv)
+	fd, err := strconv.Atoi(v)
+	if err != nil || fd < 3 {
+		return nil
+	}
+	closeOnExec(fd)
+	return os.NewFile(uintptr(fd), "notify")
+}
 
 func newUpCmd(g *globals) *cobra.Command {
 	var (
@@ -140,16 +160,42 @@ func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duratio
 		return err
 	}
 	defer errFile.Close()
+	// The supervisor says "ready" on this pipe; its end closing without
+	// a word means it failed or died. No polling of memory.json.
+	notifyR, notifyW, err := os.Pipe()
+	if err != nil {
+		return err
+	}
+	defer notifyR.Close()
 	c := exec.Command(self, os.Args[1:]...)
 	c.Env = append(os.Environ(), detachedEnv+"=1")
 	c.Stdin, c.Stdout, c.Stderr = devNull, devNull, errFile
+	piped := passNotify(c, notifyW)
+	if piped {
+		c.Env = append(c.Env, notifyEnv+"=3")
+	}
 	c.SysProcAttr = detachedAttrs()
 	started := time.Now()
 	if err := c.Start(); err != nil {
 		return fmt.Errorf("start the supervisor: %w", err)
 	}
+	notifyW.Close()
 	exited := make(chan error, 1)
 	go func() { exited <- c.Wait() }()
+	ready := make(chan struct{})
+	go func() {
+		if !piped {
+			for st := lastStartup(dir, started); st == nil || st.Result.Outcome != life.BootReady; st = lastStartup(dir, started) {
+				time.Sleep(50 * time.Millisecond)
+			}
+			close(ready)
+			return
+		}
+		line, _ := bufio.NewReader(notifyR).ReadString('\n')
+		if line == "ready\n" {
+			close(ready)
+		}
+	}()
 
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, proc.StopSignals...)
@@ -179,18 +225,13 @@ func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duratio
 			stopDetached(c.Process)
 			<-exited
 			return &codeError{code: exitFailed}
-		case <-time.After(10 * time.Millisecond):
+		case <-ready:
 		}
 		st := lastStartup(dir, started)
-		if st == nil || st.Result.Outcome == "" {
-			continue
-		}
-		if st.Result.Outcome != life.BootReady {
-			// The supervisor stops what it started and exits: wait for it.
-			<-exited
-			showFailure(out, dir, plan, st)
-			_ = writeReportFrom(report, dir, plan, st)
-			return &codeError{code: exitFailed}
+		if st == nil {
+			fmt.Fprintf(out, "hiverun: ready (supervisor pid %d; hiverun logs, hiverun status, hiverun stop)\n", c.Process.Pid)
+			_ = c.Process.Release()
+			return nil
 		}
 		// The supervisor is our child: its pid needs no memory.json.
 		printUp(out, c.Process.Pid, st)
@@ -309,6 +350,11 @@ func lastLines(path string, n int) []string {
 
 // detachedSupervise is the background supervisor of `up --detach`.
 func detachedSupervise(ctx context.Context, g *globals, args []string) error {
+	// Before the plan reads the environment: the stack must not see it.
+	notify := notifier()
+	if notify != nil {
+		defer notify.Close()
+	}
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, proc.StopSignals...)
 	defer signal.Stop(sigs)
@@ -325,6 +371,15 @@ func detachedSupervise(ctx context.Context, g *globals, args []string) error {
 		return &state.Error{Path: logs, Msg: "is not a folder"}
 	}
 	return supervise(ctx, g, plan, args, sigs, func(o *runner.Options) {
+		o.OnReady = func(time.Duration) {
+			if notify != nil {
+				// memory.json already holds the boot: the runner records it
+				// before it calls OnReady.
+				fmt.Fprint(notify, "ready\n")
+				notify.Close()
+				notify = nil
+			}
+		}
 		o.Reload = func(env []string) (*procfile.Plan, error) { return g.planIn(args, env) }
 		o.Stdout = io.Discard
 		o.Live = false

@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"os/signal"
 	"syscall"
 )
@@ -18,3 +19,13 @@ func ignoreHangup() { signal.Ignore(syscall.SIGHUP) }
 
 // stopDetached asks a supervisor (or command) of ours to stop.
 func stopDetached(p *os.Process) { _ = p.Signal(syscall.SIGTERM) }
+
+// closeOnExec keeps a descriptor of the supervisor's own out of the
+// stack's processes.
+func closeOnExec(fd int) { syscall.CloseOnExec(fd) }
+
+// passNotify hands the supervisor the write end of the ready pipe as fd 3.
+func passNotify(c *exec.Cmd, w *os.File) bool {
+	c.ExtraFiles = []*os.File{w}
+	return true
+}

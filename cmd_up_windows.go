@@ -4,6 +4,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"syscall"
 
 	"golang.org/x/sys/windows"
@@ -20,3 +21,9 @@ func ignoreHangup() {}
 
 // stopDetached ends it: Windows has no SIGTERM to send another process.
 func stopDetached(p *os.Process) { _ = p.Kill() }
+
+func closeOnExec(fd int) {}
+
+// passNotify: Windows passes no extra descriptors; the caller watches
+// memory.json instead.
+func passNotify(c *exec.Cmd, w *os.File) bool { return false }

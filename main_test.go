@@ -388,7 +388,8 @@ func TestDoubleForkedDaemonStopped(t *testing.T) {
 
 // TestStartStopCycles: repeated start and stop leave nothing behind.
 func TestStartStopCycles(t *testing.T) {
-	t.Parallel()
+	// Not parallel: it interrupts hiverun at chosen moments of its boot,
+	// which a loaded machine moves.
 	var pf strings.Builder
 	for i := 0; i < 10; i++ {
 		fmt.Fprintf(&pf, "p%d: sh -c 'sleep 100 & exec sleep 101'\n", i)

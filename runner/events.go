@@ -74,7 +74,7 @@ func (r *run) handle(c change) {
 		}
 		r.reportFailure(in, c)
 		if !in.spec.Proc.Optional {
-			r.failed = in.spec.Name
+			r.failed = in.spec.Display
 			r.stop(fmt.Sprintf("%s failed", name), 1)
 		}
 	case life.Stopped:
