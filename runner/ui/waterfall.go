@@ -120,7 +120,7 @@ func (d *wfDraw) layout() {
 	for i, n := range d.b.CriticalPath {
 		d.critical[n] = i
 	}
-	d.p(`<?xml version="1.0" encoding="UTF-8"?>`+"\n")
+	d.p(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	d.p(`<svg xmlns="http://www.w3.org/2000/svg" class="hiverun-waterfall" width="%d" height="%d" viewBox="0 0 %d %d">`+"\n",
 		d.width, d.height, d.width, d.height)
 	d.p("<title>%s</title>\n", esc(d.headline()))
