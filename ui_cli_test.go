@@ -368,7 +368,7 @@ func TestUIIdleCPU(t *testing.T) {
 	var sup struct{ Supervisor struct{ PID int } }
 	json.Unmarshal([]byte(hiverun(t, dir, nil, "status", "--json").stdout), &sup)
 	time.Sleep(time.Second) // past the first snapshot
-	const hz = 100            // USER_HZ on Linux
+	const hz = 100          // USER_HZ on Linux
 	window := 10 * time.Second
 	uiBefore, supBefore := cpuTicks(t, u.cmd.Process.Pid), cpuTicks(t, sup.Supervisor.PID)
 	time.Sleep(window)
