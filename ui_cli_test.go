@@ -379,3 +379,40 @@ func TestUIIdleCPU(t *testing.T) {
 		t.Fatalf("hiverun ui used %.2f%% of a core while idle", uiPct)
 	}
 }
+
+// TestWaterfallOfExample: the demo stack (Procfile.example, with its
+// fixed ports, so not in parallel), booted detached with --report
+// boot.svg: one row per instance, the critical path marked.
+func TestWaterfallOfExample(t *testing.T) {
+	root, _ := os.Getwd()
+	dir := t.TempDir()
+	for _, f := range []string{"Procfile.example", ".env.example"} {
+		if err := os.WriteFile(filepath.Join(dir, f), mustRead(t, filepath.Join(root, f)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.CopyFS(filepath.Join(dir, "examples"), os.DirFS(filepath.Join(root, "examples"))); err != nil {
+		t.Fatal(err)
+	}
+	r := upStack(t, dir, "uiexample", "-f", "Procfile.example", "-e", ".env.example", "--report", "boot.svg")
+	svg := mustRead(t, filepath.Join(dir, "boot.svg"))
+	rows, critical := svgRows(t, svg)
+	var want []string
+	for _, l := range strings.Split(string(mustRead(t, filepath.Join(root, "Procfile.example"))), "\n") {
+		if name, _, ok := strings.Cut(l, ":"); ok && !strings.HasPrefix(l, "#") {
+			want = append(want, name+".1")
+		}
+	}
+	if len(rows) != len(want) || len(critical) < 2 || critical[0] != "migrate.1" {
+		t.Fatalf("waterfall of Procfile.example: rows %v (want %v), critical %v\n%s", rows, want, critical, r.stdout)
+	}
+	if out := os.Getenv("HIVERUN_DOCS_OUT"); out != "" {
+		// How docs/waterfall-example.svg is made.
+		if err := os.WriteFile(filepath.Join(out, "waterfall-example.svg"), svg, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := hiverun(t, dir, nil, "-f", "Procfile.example", "stop"); r.code != 0 {
+		t.Fatalf("stop: %s", r.stderr)
+	}
+}

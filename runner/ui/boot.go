@@ -165,9 +165,15 @@ func estimateSpans(sj startupJSON, res life.Result, insts []*state.Instance) []l
 		}
 		spans = append(spans, sp)
 	}
-	// Start order, as the waterfall reads top to bottom; equal starts
-	// keep the Procfile's order.
-	sort.SliceStable(spans, func(i, j int) bool { return spans[i].Waited < spans[j].Waited })
+	// Start order, as the waterfall reads top to bottom, what never
+	// started last; equal starts keep the Procfile's order.
+	sort.SliceStable(spans, func(i, j int) bool {
+		si, sj := spans[i].State == life.Skipped, spans[j].State == life.Skipped
+		if si != sj {
+			return sj
+		}
+		return spans[i].Waited < spans[j].Waited
+	})
 	return spans
 }
 
