@@ -416,3 +416,62 @@ func TestWaterfallOfExample(t *testing.T) {
 		t.Fatalf("stop: %s", r.stderr)
 	}
 }
+
+// uiFromOutput finds the dashboard's address in what hiverun printed.
+func uiFromOutput(t *testing.T, out string) *uiProc {
+	t.Helper()
+	for _, f := range strings.Fields(out) {
+		if strings.HasPrefix(f, "http://127.0.0.1:") && strings.Contains(f, "?token=") {
+			u := &uiProc{url: f}
+			u.base, u.token, _ = strings.Cut(f, "/?token=")
+			return u
+		}
+	}
+	t.Fatalf("no dashboard address in:\n%s", out)
+	return nil
+}
+
+// TestUIFlag: hiverun --ui serves the page from the supervisor itself,
+// and its stop button ends the stack cleanly (exit 0); up --detach --ui
+// prints the address of the page the detached supervisor serves, which
+// ends with the stack.
+func TestUIFlag(t *testing.T) {
+	t.Parallel()
+	port := portBase(t, 8)
+	dir := project(t, uiStack(port, 4))
+	s := startAndWait(t, dir, "--ui")
+	u := uiFromOutput(t, s.Output())
+	if tb := u.table(t); !tb.Alive || len(tb.Processes) != 4 {
+		t.Fatalf("table: %+v", tb)
+	}
+	if code, body := u.do(t, "POST", "/api/restart", "name=w03"); code != 200 {
+		t.Fatalf("restart: %d %s", code, body)
+	}
+	if code, body := u.do(t, "POST", "/api/stop-stack", ""); code != 200 {
+		t.Fatalf("stop the stack: %d %s", code, body)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the stack stopped from its page: %v\n%s", err, s.Output())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatalf("the stack did not stop:\n%s", s.Output())
+	}
+	waitGone(t, s.ID, 2*time.Second)
+
+	dir = project(t, uiStack(port+10, 4))
+	r := upStack(t, dir, "uiflagdetached", "--ui")
+	u = uiFromOutput(t, r.stdout)
+	if tb := u.table(t); !tb.Alive || len(tb.Processes) != 4 {
+		t.Fatalf("detached table: %+v", tb)
+	}
+	if r := hiverun(t, dir, nil, "stop"); r.code != 0 {
+		t.Fatalf("stop: %s", r.stderr)
+	}
+	if _, err := http.Get(u.base + "/"); err == nil {
+		t.Error("the dashboard of a stopped detached stack still answers")
+	}
+}
