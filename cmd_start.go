@@ -63,6 +63,14 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 	if err != nil {
 		return err
 	}
+	url, stopUI, err := startUI(cmd, g)
+	if err != nil {
+		return err
+	}
+	defer stopUI()
+	if url != "" {
+		fmt.Fprintf(os.Stderr, "hiverun: the dashboard is at %s\n", url)
+	}
 	return supervise(cmd.Context(), g, plan, args, sigs, nil)
 }
 

@@ -313,7 +313,11 @@ type historyTotals struct {
 }
 
 func newHistoryCmd(g *globals) *cobra.Command {
-	var asJSON bool
+	var (
+		asJSON bool
+		svg    string
+		boot   int
+	)
 	cmd := &cobra.Command{
 		Use:   "history",
 		Short: "Past startups: boot time, critical path, per-process time to ready, result",
@@ -332,6 +336,9 @@ func newHistoryCmd(g *globals) *cobra.Command {
 				rep = buildHistory(mem)
 			}
 			out := cmd.OutOrStdout()
+			if svg != "" {
+				return writeBootSVG(svg, dir, boot)
+			}
 			if asJSON {
 				return printJSON(out, rep)
 			}
@@ -340,6 +347,8 @@ func newHistoryCmd(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	cmd.Flags().StringVar(&svg, "svg", "", "draw a boot as an SVG waterfall in this file")
+	cmd.Flags().IntVar(&boot, "boot", 1, "with --svg: which boot, counting back (1 is the last)")
 	return cmd
 }
 

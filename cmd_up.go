@@ -80,6 +80,11 @@ started anew.`,
 				// We are the background supervisor; our processes must
 				// not think they are too.
 				os.Unsetenv(detachedEnv)
+				stopUI, err := serveDetachedUI(cmd, g)
+				if err != nil {
+					return err
+				}
+				defer stopUI()
 				return detachedSupervise(cmd.Context(), g, args)
 			}
 			if !detach {
@@ -94,14 +99,15 @@ started anew.`,
 	}
 	cmd.Flags().BoolVarP(&detach, "detach", "d", false, "run the stack in the background")
 	cmd.Flags().StringVar(&waitTimeout, "wait-timeout", "5m", "give up (and stop the stack) if it is not ready by then")
-	cmd.Flags().StringVar(&report, "report", "", "write the boot as JSON to this file")
+	cmd.Flags().StringVar(&report, "report", "", "write the boot as JSON to this file (as an SVG waterfall when it ends in .svg)")
+	addUIFlags(cmd)
 	cmd.Flags().BoolVar(&deps, "deps", false, "run again: also restart what depends on a changed process")
 	return cmd
 }
 
 // upDetached starts (or finds) the background supervisor and waits for
 // the boot's outcome in memory.json.
-func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duration, report string, deps bool) error {
+func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duration, report string, deps bool) (err error) {
 	plan, err := g.plan(args)
 	if err != nil {
 		return err
@@ -112,6 +118,13 @@ func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duratio
 	if err != nil {
 		return err
 	}
+	if strings.EqualFold(filepath.Ext(report), ".svg") {
+		// The waterfall of the boot instead of JSON, whichever way it ends.
+		svg := report
+		report = ""
+		defer func() { err = errors.Join(err, writeBootSVG(svg, dir, 1)) }()
+	}
+	defer printDetachedUI(cmd, dir)
 	if held, _ := dir.Held(); held {
 		mem, err := dir.LoadMemory()
 		if err == nil && unchanged(mem, plan) {
