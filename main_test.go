@@ -406,7 +406,12 @@ func TestStartStopCycles(t *testing.T) {
 				t.Fatal(err)
 			}
 		} else {
-			time.Sleep(time.Duration(10+i) * time.Millisecond)
+			// During the boot: once hiverun has begun starting processes
+			// (before that, its signal handling may not be set up yet).
+			if _, err := s.WaitLine("started", 10*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(time.Duration(i) * time.Millisecond)
 		}
 		if d, err := s.Interrupt(); err != nil || d > 3*time.Second {
 			t.Fatalf("cycle %d: %v after %s", i, err, d)
