@@ -232,7 +232,13 @@ func newStack(pl *procfile.Plan, o Options) (*stack, error) {
 }
 
 func (st *stack) warn(proc, key, format string, a ...any) {
-	st.warns = append(st.warns, Warning{Process: proc, Key: key, Msg: fmt.Sprintf(format, a...)})
+	w := Warning{Process: proc, Key: key, Msg: fmt.Sprintf(format, a...)}
+	for _, seen := range st.warns {
+		if seen == w {
+			return
+		}
+	}
+	st.warns = append(st.warns, w)
 }
 
 // isSet says whether an annotation gave key (rather than its default).

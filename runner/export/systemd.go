@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -145,7 +146,7 @@ func (st *stack) sdService(u *svc, in *procfile.Instance) ([]*unit.UnitOption, e
 		start += 5 * time.Second
 	case p.Delay > 0:
 		// No check: ready once it has stayed alive this long.
-		add("Service", "ExecStartPost", sdLine([]string{"/bin/sleep", sdSeconds(p.Delay)}))
+		add("Service", "ExecStartPost", sdLine([]string{"/bin/sleep", strconv.FormatFloat(p.Delay.Seconds(), 'f', -1, 64)}))
 	}
 	add("Service", "TimeoutStartSec", sdSeconds(start))
 
