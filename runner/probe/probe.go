@@ -55,6 +55,9 @@ func (e *TimeoutError) Unwrap() error { return e.Last }
 // never answers still leaves time for another try.
 const maxTry = 5 * time.Second
 
+// minTry is the least time one attempt gets.
+const minTry = 100 * time.Millisecond
+
 // Wait tries c until it passes (nil), the timeout runs out
 // (*TimeoutError) or ctx ends (ctx.Err()).
 func Wait(ctx context.Context, c procfile.Check, o Options) error {
@@ -76,15 +79,13 @@ func Wait(ctx context.Context, c procfile.Check, o Options) error {
 	tries := 0
 	var last error
 	for {
-		remaining := time.Until(deadline)
-		budget := remaining
+		budget := time.Until(deadline)
 		if c.Kind != procfile.CheckExec && budget > maxTry {
 			budget = maxTry
 		}
-		if budget <= 0 {
-			// A zero timeout still deserves one honest attempt.
-			budget = maxTry
-		}
+		// The first try, and the last one at the deadline, still get a
+		// moment to answer.
+		budget = max(budget, minTry)
 		tctx, cancel := context.WithTimeout(ctx, budget)
 		last = ck.Try(tctx)
 		cancel()
@@ -98,13 +99,12 @@ func Wait(ctx context.Context, c procfile.Check, o Options) error {
 		if errors.Is(last, context.DeadlineExceeded) {
 			last = errors.New("no answer in time")
 		}
-		elapsed := time.Since(start)
-		wait := pause(c.Kind, elapsed)
-		if time.Until(deadline) <= wait {
-			return &TimeoutError{Check: c, After: elapsed, Tries: tries, Last: last}
+		remaining := time.Until(deadline)
+		if remaining <= 0 {
+			return &TimeoutError{Check: c, After: time.Since(start), Tries: tries, Last: last}
 		}
 		select {
-		case <-time.After(wait):
+		case <-time.After(min(pause(c.Kind, time.Since(start)), remaining)):
 		case <-ctx.Done():
 			return ctx.Err()
 		}
