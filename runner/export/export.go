@@ -170,6 +170,9 @@ func Build(pl *procfile.Plan, o Options) (*Result, error) {
 	default:
 		return nil, badf("unknown export format %q (expected %s)", o.Format, strings.Join(Formats, ", "))
 	}
+	if o.Probe == "curl" && o.Format != "compose" {
+		return nil, badf("--probe curl is for compose only")
+	}
 	if !filepath.IsAbs(o.Hiverun) {
 		return nil, badf("--hiverun %q: expected an absolute path", o.Hiverun)
 	}

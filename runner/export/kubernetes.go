@@ -22,6 +22,9 @@ import (
 // reads through envFrom.
 func (st *stack) kubernetes() ([]File, error) {
 	app := st.o.App
+	if st.o.User != "" {
+		st.warn("", "--user", "Kubernetes takes a numeric uid: set the pods' securityContext.runAsUser yourself")
+	}
 	var objs []any
 	// A oneshot that something depends on runs as an init container of
 	// each dependent, so no pod starts before it has run; one that nothing
