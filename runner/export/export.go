@@ -301,10 +301,10 @@ func command(in *procfile.Instance) []string {
 }
 
 // seconds rounds a duration up to whole seconds, at least min.
-func seconds(d time.Duration, min int32) int32 {
+func seconds(d time.Duration, least int32) int32 {
 	s := int32((d + time.Second - 1) / time.Second)
-	if s < min {
-		return min
+	if s < least {
+		return least
 	}
 	return s
 }

@@ -111,14 +111,15 @@ func (st *stack) sdService(u *svc, in *procfile.Instance) ([]*unit.UnitOption, e
 	if st.o.User != "" {
 		add("Service", "User", st.o.User)
 	}
-	add("Service", "WorkingDirectory", sdWord(in.Dir, false))
+	// A path setting takes the rest of the line as it is: no quotes.
+	add("Service", "WorkingDirectory", specifierEscape(in.Dir))
 	add("Service", "Environment", sdWord("PORT="+fmt.Sprint(in.Port), false))
 	add("Service", "Environment", sdWord("PS="+in.Name, false))
 	for _, kv := range st.unitEnv(in) {
 		add("Service", "Environment", sdWord(kv[0]+"="+kv[1], false))
 	}
 	if len(st.secret) > 0 {
-		add("Service", "EnvironmentFile", sdWord(strings.TrimSuffix(st.o.OutDir, "/")+"/"+app+".env", false))
+		add("Service", "EnvironmentFile", specifierEscape(strings.TrimSuffix(st.o.OutDir, "/")+"/"+app+".env"))
 	}
 	if len(in.Clean) > 0 {
 		if script, ok := cleanScript(st.pl.Root, in.Clean); ok {
