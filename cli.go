@@ -91,6 +91,7 @@ A second Ctrl-C kills at once.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return startCmd(cmd, g, args) },
 	}
 	root.AddCommand(start, newCheckCmd(g), newEnvCmd(g), newRunCmd(g), newStatusCmd(g), newStopCmd(g), newRestartCmd(g), newUpCmd(g), newLogsCmd(g), newHistoryCmd(g), newUICmd(g, root, start), newVersionCmd())
+	root.AddCommand(newExportCmd(g), newProbeCmd())
 	return root
 }
 
