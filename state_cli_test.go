@@ -93,7 +93,6 @@ func waitGone(t *testing.T, id string, limit time.Duration) {
 // stops them first and comes up on the same ports, `stop` alone cleans up,
 // and 50 cycles leave nothing behind.
 func TestCrashedSupervisor(t *testing.T) {
-	t.Parallel()
 	port := portBase(t, 0)
 	dir := project(t, map[string]string{"Procfile": crashStack(port)})
 
@@ -168,7 +167,6 @@ func assertNoZombies(t *testing.T, ids []string) {
 // TestPIDReuse: a record naming the pid of an unrelated live process is
 // dropped, and that process is never signalled.
 func TestPIDReuse(t *testing.T) {
-	t.Parallel()
 	victim := exec.Command("sleep", "30")
 	if err := victim.Start(); err != nil {
 		t.Fatal(err)
@@ -209,7 +207,6 @@ func TestPIDReuse(t *testing.T) {
 // fails the start (exit 3, within 1 s, nothing started) naming it;
 // --force stops it and goes on.
 func TestForeignPortHolder(t *testing.T) {
-	t.Parallel()
 	port := portBase(t, 1)
 	holder := exec.Command("python3", "-c", fmt.Sprintf("import socket,time; s=socket.socket(); s.bind(('127.0.0.1',%d)); s.listen(); print('up', flush=True); time.sleep(60)", port))
 	out, _ := holder.StdoutPipe()
@@ -260,7 +257,6 @@ func TestForeignPortHolder(t *testing.T) {
 // after) is refused naming the connection, not "cannot see by whom". It is
 // how an earlier CI run failed: a test's port lay in the ephemeral range.
 func TestPortTakenByConnection(t *testing.T) {
-	t.Parallel()
 	lo, _, ok := proc.EphemeralPorts()
 	if !ok {
 		t.Skip("no ephemeral port range to read")
@@ -310,7 +306,6 @@ func TestPortTakenByConnection(t *testing.T) {
 // the first and takes over; with --no-reclaim it exits 3. Two supervisors
 // never run at once.
 func TestSecondSupervisorTakesOver(t *testing.T) {
-	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "a: sleep 300\nb: sh -c 'sleep 300 & exec sleep 301'\n"})
 	first := startAndWait(t, dir)
 	r := hiverun(t, dir, nil, "--no-reclaim")
@@ -351,7 +346,6 @@ func TestSecondSupervisorTakesOver(t *testing.T) {
 // TestStateFolderFaults: corrupt, truncated and foreign state is handled:
 // moved aside, refused, or repaired, never followed.
 func TestStateFolderFaults(t *testing.T) {
-	t.Parallel()
 	proc := "# hiverun: oneshot\nweb: echo hi\n"
 	t.Run("corrupt memory", func(t *testing.T) {
 		for _, content := range []string{"this is not json", `{"version":1,"instances":[{"name":"web.1","pid":`} {
@@ -424,7 +418,6 @@ func TestStateFolderFaults(t *testing.T) {
 // TestKilledAtRandomMoments: SIGKILL at random moments of many start
 // cycles; memory.json is always valid JSON and the next run recovers.
 func TestKilledAtRandomMoments(t *testing.T) {
-	t.Parallel()
 	port := portBase(t, 2)
 	dir := project(t, map[string]string{"Procfile": fmt.Sprintf("# hiverun: oneshot\nmigrate: echo migrated\n# hiverun: port=%d depends=migrate\napi: python3 -m http.server %d --bind 127.0.0.1\nw: sh -c 'sleep 300 & exec sleep 301'\n", port, port)})
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
@@ -472,7 +465,6 @@ func TestKilledAtRandomMoments(t *testing.T) {
 // TestStatusAndStopSpeed: status on a 20-process stack answers within
 // 200 ms; stop with no supervisor ends within 100 ms of the last exit.
 func TestStatusAndStopSpeed(t *testing.T) {
-	t.Parallel()
 	var pf strings.Builder
 	stamps := t.TempDir()
 	for i := 0; i < 20; i++ {
@@ -544,7 +536,6 @@ func TestStatusAndStopSpeed(t *testing.T) {
 // group, the leader once. It was counted twice: the leader was added to
 // a member list that already held it.
 func TestStatusUsage(t *testing.T) {
-	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "big: sh -c 'sleep 300 & exec python3 -c \"x = bytearray(64 << 20); import time; time.sleep(300)\"'\n"})
 	s := startAndWait(t, dir)
 	var row map[string]any
@@ -600,7 +591,6 @@ func rssOf(t *testing.T, pid int) uint64 {
 // of /proc once per instance before (270-310 ms each here), and stop
 // waited 50 ms for zombies to be reaped before it looked; now 20-50 ms.
 func TestHundredProcesses(t *testing.T) {
-	t.Parallel()
 	var pf strings.Builder
 	for i := 0; i < 100; i++ {
 		fmt.Fprintf(&pf, "p%d: sleep 300\n", i)
@@ -644,7 +634,6 @@ func TestHundredProcesses(t *testing.T) {
 // the stack id in its environment, and is found by that. A process with
 // another stack's id is left alone.
 func TestUnrecordedProcessFound(t *testing.T) {
-	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "web: sleep 1\n"})
 	os.MkdirAll(filepath.Join(dir, ".hiverun", "pids"), 0o700)
 	mem := `{"version":1,"stack_id":"abc123","supervisor":{"pid":1,"create_time":1},"instances":[],"startups":[],"totals":{}}`
@@ -678,7 +667,6 @@ func TestUnrecordedProcessFound(t *testing.T) {
 // TestHistory: startups are remembered with their boot time, critical
 // path and result, and summed up.
 func TestHistory(t *testing.T) {
-	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "# hiverun: oneshot\nmigrate: sleep 0.05\n# hiverun: oneshot depends=migrate\nseed: sleep 0.1\n"})
 	for i := 0; i < 4; i++ {
 		if r := hiverun(t, dir, nil); r.code != 0 {
