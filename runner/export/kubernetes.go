@@ -288,6 +288,9 @@ func (st *stack) initContainers(u *svc) []corev1.Container {
 				if isSet(d.p, "timeout") {
 					st.warn(d.p.Name, "timeout", "an init container has no time limit of its own")
 				}
+				if d.p.Restart == procfile.RestartNo && isSet(d.p, "restart") {
+					st.warn(d.p.Name, "restart", "an init container that fails is run again until it succeeds")
+				}
 				continue
 			}
 			check, ok := st.remoteCheck(d)
