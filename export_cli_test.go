@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hiverun/hiverun/runner/export"
 )
 
 // runHiverun runs the binary in dir, bounded in time.
@@ -183,14 +185,10 @@ func TestExportWarns(t *testing.T) {
 	if !strings.Contains(r.stderr, "warning: web: signal:") || strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("want one warning about web's signal, got:\n%s", r.stderr)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, "k8s", filepath.Base(dir)+".yaml"))
+	// The app name is the folder's, made a DNS label.
+	data, err := os.ReadFile(filepath.Join(dir, "k8s", export.AppName(filepath.Base(dir))+".yaml"))
 	if err != nil {
-		// The app name is the folder's, made a DNS label.
-		matches, _ := filepath.Glob(filepath.Join(dir, "k8s", "*.yaml"))
-		if len(matches) == 0 {
-			t.Fatal(err)
-		}
-		data, _ = os.ReadFile(matches[0])
+		t.Fatal(err)
 	}
 	if !strings.Contains(string(data), "replicas: 3") {
 		t.Errorf("the formation is not in the manifests:\n%s", data)

@@ -35,7 +35,9 @@ func (st *stack) compose() ([]File, error) {
 	return files, nil
 }
 
-// dollar keeps a value away from compose's own interpolation.
+// dollar keeps a value away from compose's interpolation and from
+// Kubernetes' $(VAR) expansion in commands and env values: both read $$
+// as one literal $.
 func dollar(s string) string { return strings.ReplaceAll(s, "$", "$$") }
 
 func dollars(list []string) []string {

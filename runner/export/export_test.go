@@ -63,7 +63,7 @@ type fixture struct {
 }
 
 var fixtures = []fixture{
-	{name: "stack", procfile: "testdata/stack/Procfile", formation: "all=1,worker=2"},
+	{name: "stack", procfile: "testdata/stack/Procfile", formation: "all=1,worker=2,api=2"},
 	{name: "example", procfile: "../../Procfile.example", app: "demo", envFiles: []string{"../../.env.example"}},
 }
 

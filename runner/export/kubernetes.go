@@ -187,7 +187,7 @@ func (st *stack) container(u *svc) corev1.Container {
 	c := corev1.Container{
 		Name:       u.name,
 		Image:      st.o.Image,
-		Command:    command(in),
+		Command:    dollars(command(in)),
 		WorkingDir: st.imageDir(in),
 		TTY:        u.p.TTY,
 		Env: []corev1.EnvVar{
@@ -197,7 +197,7 @@ func (st *stack) container(u *svc) corev1.Container {
 		},
 	}
 	for _, kv := range st.unitEnv(in) {
-		c.Env = append(c.Env, corev1.EnvVar{Name: kv[0], Value: kv[1]})
+		c.Env = append(c.Env, corev1.EnvVar{Name: kv[0], Value: dollar(kv[1])})
 	}
 	if len(st.secret) > 0 {
 		c.EnvFrom = []corev1.EnvFromSource{{SecretRef: &corev1.SecretEnvSource{LocalObjectReference: corev1.LocalObjectReference{Name: st.o.App + "-env"}}}}
@@ -287,6 +287,9 @@ func (st *stack) initContainers(u *svc) []corev1.Container {
 				out = append(out, c)
 				if isSet(d.p, "timeout") {
 					st.warn(d.p.Name, "timeout", "an init container has no time limit of its own")
+				}
+				if d.p.Restart == procfile.RestartNo && isSet(d.p, "restart") {
+					st.warn(d.p.Name, "restart", "an init container that fails is run again until it succeeds")
 				}
 				continue
 			}

@@ -36,7 +36,7 @@ func Write(dir, app, format string, files []File) error {
 	case errors.Is(err, os.ErrNotExist):
 		parent := filepath.Dir(dir)
 		if pi, perr := os.Stat(parent); perr != nil || !pi.IsDir() {
-			return badf("-o %s: the folder above it does not exist", dir)
+			return badf("-o %s: cannot be made: %s is not a folder", dir, parent)
 		}
 		return writeNew(dir, app, format, files)
 	case err != nil:
