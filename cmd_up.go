@@ -1,16 +1,13 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
@@ -18,7 +15,6 @@ import (
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
-	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
 )
@@ -30,20 +26,6 @@ const (
 	detachedEnv = "HIVERUN_DETACHED"
 	notifyEnv   = "HIVERUN_NOTIFY_FD"
 )
-
-// notifier is the pipe to the `up --detach` that started this supervisor,
-// or nil. It is taken out of the environment so that no process of the
-// stack inherits the name of a descriptor it does not have.
-func notifier() *os.File {
-	v := os.Getenv(notifyEnv)
-	os.Unsetenv(notifyEnv)
-	fd, err := strconv.Atoi(v)
-	if err != nil || fd < 3 {
-		return nil
-	}
-	closeOnExec(fd)
-	return os.NewFile(uintptr(fd), "notify")
-}
 
 func newUpCmd(g *globals) *cobra.Command {
 	var (
@@ -126,140 +108,52 @@ func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duratio
 	}
 	defer printDetachedUI(cmd, dir)
 	if held, _ := dir.Held(); held {
-		mem, err := dir.LoadMemory()
-		if err == nil && unchanged(mem, plan) {
-			fmt.Fprintf(out, "hiverun: the stack is already up and unchanged (supervisor pid %d)\n", mem.Supervisor.PID)
-			return writeReport(report, plan, mem, mem.Startups[len(mem.Startups)-1])
-		}
-		if err == nil && mem.Supervisor != nil {
-			// Changed: the running supervisor restarts what changed (and
-			// what is not running) and keeps the rest.
-			r, aerr := dir.AskEnv("reload", nil, deps, os.Environ())
-			if aerr == nil && r.OK {
-				fmt.Fprintf(out, "hiverun: %s (supervisor pid %d)\n", r.Message, mem.Supervisor.PID)
-				mem, err := dir.LoadMemory()
-				if err != nil {
-					// The stack reloaded; only the report needs memory.
-					if report != "" {
-						return fmt.Errorf("--report %s: %w", report, err)
-					}
-					return nil
-				}
-				if len(mem.Startups) > 0 {
-					return writeReport(report, plan, mem, mem.Startups[len(mem.Startups)-1])
-				}
-				return nil
-			}
-			if aerr == nil {
-				fmt.Fprintf(out, "hiverun: %s\n", r.Error)
-			}
+		if done, err := rerunDetached(out, dir, plan, report, deps); done {
+			return err
 		}
 		fmt.Fprintln(out, "hiverun: starting the stack anew")
 	}
+	sup, err := startSupervisor(dir)
+	if err != nil {
+		return err
+	}
+	return sup.await(out, dir, plan, wait, report)
+}
 
-	self, err := os.Executable()
-	if err != nil {
-		return err
+// rerunDetached handles `up --detach` with a live supervisor: nothing to
+// do, or a reload that restarts or applies what changed. done is false
+// when the stack must start anew.
+func rerunDetached(out io.Writer, dir *state.Dir, plan *procfile.Plan, report string, deps bool) (done bool, err error) {
+	mem, err := dir.LoadMemory()
+	if err == nil && unchanged(mem, plan) {
+		fmt.Fprintf(out, "hiverun: the stack is already up and unchanged (supervisor pid %d)\n", mem.Supervisor.PID)
+		return true, writeReport(report, plan, mem, mem.Startups[len(mem.Startups)-1])
 	}
-	devNull, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
-	if err != nil {
-		return err
+	if err != nil || mem.Supervisor == nil {
+		return false, nil
 	}
-	defer devNull.Close()
-	// Its own errors (a refused port, say) land here for us to show.
-	errPath := filepath.Join(dir.Path, "supervisor.err")
-	errFile, err := os.OpenFile(errPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|oNoFollow, 0o600)
-	if err != nil {
-		return err
+	// Changed: the running supervisor restarts what changed (and what is
+	// not running) and keeps the rest.
+	r, aerr := dir.AskEnv("reload", nil, deps, os.Environ())
+	if aerr != nil {
+		return false, nil
 	}
-	defer errFile.Close()
-	// The supervisor says "ready" on this pipe; its end closing without
-	// a word means it failed or died. No polling of memory.json.
-	notifyR, notifyW, err := os.Pipe()
-	if err != nil {
-		return err
+	if !r.OK {
+		fmt.Fprintf(out, "hiverun: %s\n", r.Error)
+		return false, nil
 	}
-	defer notifyR.Close()
-	c := exec.Command(self, os.Args[1:]...)
-	c.Env = append(os.Environ(), detachedEnv+"=1")
-	c.Stdin, c.Stdout, c.Stderr = devNull, devNull, errFile
-	piped := passNotify(c, notifyW)
-	if piped {
-		c.Env = append(c.Env, notifyEnv+"=3")
-	}
-	c.SysProcAttr = detachedAttrs()
-	started := time.Now()
-	if err := c.Start(); err != nil {
-		return fmt.Errorf("start the supervisor: %w", err)
-	}
-	notifyW.Close()
-	exited := make(chan error, 1)
-	go func() { exited <- c.Wait() }()
-	ready := make(chan struct{})
-	go func() {
-		if !piped {
-			for st := lastStartup(dir, started); st == nil || st.Result.Outcome != life.BootReady; st = lastStartup(dir, started) {
-				time.Sleep(50 * time.Millisecond)
-			}
-			close(ready)
-			return
+	fmt.Fprintf(out, "hiverun: %s (supervisor pid %d)\n", r.Message, mem.Supervisor.PID)
+	if mem, err = dir.LoadMemory(); err != nil {
+		// The stack reloaded; only the report needs memory.
+		if report != "" {
+			return true, fmt.Errorf("--report %s: %w", report, err)
 		}
-		line, _ := bufio.NewReader(notifyR).ReadString('\n')
-		if line == "ready\n" {
-			close(ready)
-		}
-	}()
-
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, proc.StopSignals...)
-	defer signal.Stop(sigs)
-	deadline := time.After(wait)
-	for {
-		select {
-		case err := <-exited:
-			msg, _ := os.ReadFile(errPath)
-			fmt.Fprint(os.Stderr, string(msg))
-			var ee *exec.ExitError
-			if errors.As(err, &ee) && ee.ExitCode() > 0 {
-				if st := lastStartup(dir, started); st != nil {
-					showFailure(out, dir, plan, st)
-					_ = writeReportFrom(report, dir, plan, st)
-				}
-				return &codeError{code: ee.ExitCode()}
-			}
-			return fmt.Errorf("the supervisor ended before the stack was ready")
-		case <-deadline:
-			fmt.Fprintf(os.Stderr, "hiverun: not ready within --wait-timeout %s: stopping the stack\n", wait)
-			stopDetached(c.Process)
-			<-exited
-			return &codeError{code: exitFailed}
-		case s := <-sigs:
-			fmt.Fprintf(os.Stderr, "hiverun: %v: stopping the stack\n", s)
-			stopDetached(c.Process)
-			<-exited
-			return &codeError{code: exitFailed}
-		case <-ready:
-		}
-		st := lastStartup(dir, started)
-		if st == nil {
-			fmt.Fprintf(out, "hiverun: ready (supervisor pid %d; hiverun logs, hiverun status, hiverun stop)\n", c.Process.Pid)
-			_ = c.Process.Release()
-			return nil
-		}
-		// The supervisor is our child: its pid needs no memory.json.
-		printUp(out, c.Process.Pid, st)
-		// It is on its own now; ours is only the handle.
-		_ = c.Process.Release()
-		mem, err := dir.LoadMemory()
-		if err != nil {
-			// The stack is up; only the report needs memory.
-			if report != "" {
-				return fmt.Errorf("--report %s: %w", report, err)
-			}
-			return nil
-		}
-		return writeReport(report, plan, mem, st)
+		return true, nil
 	}
+	if len(mem.Startups) > 0 {
+		return true, writeReport(report, plan, mem, mem.Startups[len(mem.Startups)-1])
+	}
+	return true, nil
 }
 
 // unchanged tells whether the live stack runs plan as it is now, ready:
