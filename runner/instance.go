@@ -151,7 +151,7 @@ func (r *run) live(in *inst) {
 			in.cur = ev.spec
 			in.mu.Unlock()
 			// memory.json keeps what it runs with now.
-			r.record(life.Record{Kind: life.RecState, Instance: ev.spec, State: m.State, Msg: m.Reason, Code: m.Code})
+			r.record(life.Record{Kind: life.RecApplied, Instance: ev.spec})
 		}
 		if ev.kind == evRestartReq {
 			in.why = ev.reason

@@ -3,6 +3,7 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -165,18 +166,12 @@ api: sh -c 'n=$(cat n 2>/dev/null || echo 0); n=$((n+1)); echo $n > n; echo "run
 	select {
 	case err := <-res:
 		var e *ExitError
-		if err != nil && !(asExit(err, &e) && e.Code == 0) {
+		if err != nil && !(errors.As(err, &e) && e.Code == 0) {
 			t.Fatalf("%v\n%s", err, h.out)
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatalf("the stack did not end when its only process did; output:\n%s", h.out)
 	}
-}
-
-func asExit(err error, e **ExitError) bool {
-	x, ok := err.(*ExitError)
-	*e = x
-	return ok
 }
 
 // TestRestartRerunsOneshots (defect 5): restart redis --deps reruns the

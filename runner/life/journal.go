@@ -21,6 +21,7 @@ const (
 	RecBoot                      // Boot
 	RecLog                       // Level, Msg: one of hiverun's own lines
 	RecState                     // State, Msg (why), Code: the instance's new state
+	RecApplied                   // Instance: settings a reload applied without a restart
 )
 
 // Record is one thing that happened, for the journal to remember.

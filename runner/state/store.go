@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"reflect"
 	"sort"
 	"sync"
 	"time"
@@ -279,30 +278,28 @@ func (s *Store) Record(r life.Record) {
 			}
 		})
 	case life.RecState:
-		settings := settingsOf(r.Instance)
-		applied := false
-		s.mu.Lock()
-		if in := s.mem.Lookup(name); in != nil && in.Settings != nil && settings != nil && !reflect.DeepEqual(*in.Settings, *settings) {
-			applied = true
-		}
-		s.mu.Unlock()
+		s.state(name, r)
+	case life.RecApplied:
+		// A reload applied a change live: a rerun compares with it.
 		s.updateAt(name, func(in *Instance) {
-			if applied {
-				// A reload applied a change live: a rerun compares with it.
-				in.Settings, in.Fingerprint = settings, procfile.Fingerprint(r.Instance)
-			}
-			in.State, in.Reason = r.State, r.Msg
-			switch r.State {
-			case life.Exited, life.Failed, life.Backoff:
-				// An exit code only where a process of this start ran
-				// and ended; a failed start (command not found) has none.
-				if r.Code >= 0 && in.PID > 0 {
-					code := r.Code
-					in.ExitCode = &code
-				}
-			}
-		}, applied || r.State == life.Ready || r.State == life.Starting)
+			in.Settings, in.Fingerprint = settingsOf(r.Instance), procfile.Fingerprint(r.Instance)
+		}, true)
 	}
+}
+
+func (s *Store) state(name string, r life.Record) {
+	s.updateAt(name, func(in *Instance) {
+		in.State, in.Reason = r.State, r.Msg
+		switch r.State {
+		case life.Exited, life.Failed, life.Backoff:
+			// An exit code only where a process of this start ran and
+			// ended; a failed start (command not found) has none.
+			if r.Code >= 0 && in.PID > 0 {
+				code := r.Code
+				in.ExitCode = &code
+			}
+		}
+	}, r.State == life.Ready || r.State == life.Starting)
 }
 
 func (s *Store) update(name string, f func(*Instance)) { s.updateAt(name, f, false) }
