@@ -170,14 +170,17 @@ func (r *run) live(in *inst) {
 			if e.kind == evHealthFail && m.State != life.Stopping && next.State == life.Stopping {
 				in.why = unhealthyWord
 			}
+			prev := m.State
 			m = next
 			for _, a := range acts {
 				if more := r.act(in, &m, a, &c); more != nil {
 					queue = append(queue, *more)
 				}
 			}
+			// Each step is settled on its own: one event can go through
+			// starting to ready (ready at spawn), and both are recorded.
+			r.settleState(in, m, prev, &c)
 		}
-		r.settleState(in, m, from, &c)
 		if m.State != from || fromSup || c.remind || c.started {
 			r.publish(c)
 		}
@@ -330,8 +333,19 @@ func (r *run) begin(in *inst, c *change) *input {
 		p.drainedWithin(150 * time.Millisecond)
 		in.post(input{kind: evExit, gen: gen, code: p.code, reason: p.desc})
 	}()
+	if readyAtSpawn(cur) {
+		// Decided here, not by a goroutine that could lose the race with
+		// a quick exit: such a process ran, it did not fail to start.
+		return &input{kind: evReady, gen: gen, at: r.opts.Now()}
+	}
 	go r.becomeReady(in, p, cur, gen, first)
 	return nil
+}
+
+// readyAtSpawn: a process without a readiness check or delay is ready once
+// it is spawned.
+func readyAtSpawn(spec *procfile.Instance) bool {
+	return !spec.Proc.Oneshot && spec.Proc.Delay == 0 && spec.Check.Kind == procfile.CheckNone
 }
 
 // backoffDelay is the pause before the restart now pending.

@@ -214,3 +214,21 @@ api: sh -c 'echo "api pid $$"; exec sleep 30'
 		t.Fatal(err)
 	}
 }
+
+// TestQuickExitWithoutCheck: a process without a readiness check is ready
+// once it is spawned, so one that ends at once with code 0 has run, not
+// failed. Its readiness used to be posted by a goroutine that could lose
+// the race with its exit: under load the stack failed "before it was ready".
+func TestQuickExitWithoutCheck(t *testing.T) {
+	var pf strings.Builder
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&pf, "q%02d: true\n", i)
+	}
+	h := newHarness(t, pf.String())
+	if err := h.run(20*time.Second, nil); err != nil {
+		t.Fatalf("%v\n%s", err, h.out)
+	}
+	if out := h.out.String(); strings.Contains(out, "before it was ready") {
+		t.Fatalf("a quick exit counted as a failure:\n%s", out)
+	}
+}

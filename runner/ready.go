@@ -34,6 +34,7 @@ func (r *run) becomeReady(in *inst, p *child, spec *procfile.Instance, gen int, 
 		}
 	}
 	if spec.Check.Kind == procfile.CheckNone {
+		// Ready after its delay (without one, begin said so at spawn).
 		if exitedCode(p) < 0 {
 			in.post(input{kind: evReady, gen: gen})
 		}
