@@ -135,13 +135,15 @@ func supervise(ctx context.Context, g *globals, plan *procfile.Plan, args []stri
 	if w, _, err := term.GetSize(int(stdout.Fd())); err == nil && w > 20 {
 		width = w
 	}
+	ctx, sigs2, stopExplain := explainSignals(ctx, dir, sigs)
+	defer stopExplain()
 	opts := runner.Options{
 		Stdout:     stdout,
 		Color:      g.useColor(stdout),
 		Timestamps: !g.noTimestamp,
 		Live:       live,
 		LiveWidth:  width,
-		Signals:    sigs,
+		Signals:    sigs2,
 		Reaper:     reaper,
 		Journal:    store,
 		ExtraEnv:   store.Env(),
