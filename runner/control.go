@@ -13,10 +13,11 @@ import (
 // waiter is a control request waiting for its instances to get where it
 // asked them to be.
 type waiter struct {
-	op      string // stopped, restarted
+	op      string // stopped, restarted, started
 	ins     []*inst
-	applied []*inst // a reload's live changes: done once each has taken it
-	msg     string  // the reply on success, when not op and names
+	started []string // a start request's: the instances it started
+	applied []*inst  // a reload's live changes: done once each has taken it
+	msg     string   // the reply on success, when not op and names
 	reply   chan<- life.ControlReply
 }
 
@@ -32,12 +33,12 @@ func (r *run) control(req life.ControlRequest) {
 		return
 	}
 	switch req.Op {
-	case "stop", "restart":
+	case "stop", "restart", "start":
 	case "reload":
 		r.reload(req)
 		return
 	default:
-		fail("unknown request %q (expected stop, restart or reload)", req.Op)
+		fail("unknown request %q (expected stop, restart, start or reload)", req.Op)
 		return
 	}
 	if len(req.Names) == 0 {
@@ -58,9 +59,17 @@ func (r *run) control(req life.ControlRequest) {
 			}
 		}
 		if !found {
+			if req.Op == "start" {
+				fail("%s is not part of the running stack", name)
+				return
+			}
 			fail("unknown process %q", name)
 			return
 		}
+	}
+	if req.Op == "start" {
+		r.startOnRequest(targets, req.Reply)
+		return
 	}
 	if req.Op == "restart" && req.Deps {
 		// Dependents, oneshots included, follow what they depend on: each
@@ -90,6 +99,34 @@ func (r *run) restart(targets []*inst, specs map[*inst]*procfile.Instance, why s
 	w := &waiter{op: "restarted", ins: targets, reply: reply}
 	r.waiters = append(r.waiters, w)
 	return w
+}
+
+// startOnRequest starts those of targets that have ended (stopped, exited,
+// failed, skipped) and answers once every target is ready: a `run --with`
+// from another terminal uses what runs and has the rest started here, in
+// the one stack of the folder. The reply names what it started, which
+// its asker stops when its command is done.
+func (r *run) startOnRequest(targets []*inst, reply chan<- life.ControlReply) {
+	var started []*inst
+	for _, in := range targets {
+		switch st := in.sv.state; {
+		case in.sv.expect:
+		case st == life.Exited && in.spec.Proc.Oneshot && in.sv.code == 0:
+		case st == life.Stopped || st == life.Exited || st == life.Failed || st == life.Skipped:
+			started = append(started, in)
+		}
+	}
+	w := &waiter{op: "started", ins: targets, reply: reply, msg: "nothing to start: all running"}
+	if len(started) > 0 {
+		r.say("start requested for %s", names(started))
+		w.msg = "started " + names(started)
+		for _, in := range started {
+			w.started = append(w.started, in.spec.Name)
+			in.sv.expect = true
+			in.post(input{kind: evRestartReq, reason: "start requested"})
+		}
+	}
+	r.waiters = append(r.waiters, w)
 }
 
 // dependentsOf is every instance that depends, directly or not, on one of
@@ -138,6 +175,17 @@ func (r *run) answerWaiters() {
 				if sv.state.Running() {
 					done = false
 				}
+			case "started":
+				// Waiting, starting and backoff are on their way up.
+				switch st := sv.state; {
+				case st == life.Ready || st == life.Unhealthy || st == life.Exited && in.spec.Proc.Oneshot && sv.code == 0:
+				case st == life.Failed || st == life.Skipped || st == life.Exited || st == life.Stopped:
+					if failed == "" {
+						failed = fmt.Sprintf("%s: %s", in.spec.Display, orWord(sv.reason, string(st)))
+					}
+				default:
+					done = false
+				}
 			case "restarted":
 				switch {
 				case sv.state == life.Ready || sv.state == life.Unhealthy || sv.state == life.Exited && in.spec.Proc.Oneshot && sv.code == 0:
@@ -152,13 +200,13 @@ func (r *run) answerWaiters() {
 		}
 		switch {
 		case failed != "" && (done || stopping):
-			w.reply <- life.ControlReply{Error: failed}
+			w.reply <- life.ControlReply{Error: failed, Started: w.started}
 		case done && w.msg != "":
-			w.reply <- life.ControlReply{OK: true, Message: w.msg}
+			w.reply <- life.ControlReply{OK: true, Message: w.msg, Started: w.started}
 		case done:
 			w.reply <- life.ControlReply{OK: true, Message: w.op + " " + names(w.ins)}
 		case stopping:
-			w.reply <- life.ControlReply{Error: "the stack is stopping"}
+			w.reply <- life.ControlReply{Error: "the stack is stopping", Started: w.started}
 		default:
 			kept = append(kept, w)
 		}

@@ -1,0 +1,210 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/life"
+	"github.com/hiverun/hiverun/runner/proc"
+	"github.com/hiverun/hiverun/runner/state"
+)
+
+// A warm start: `run --with` in a folder where a stack already runs, in
+// the foreground of another terminal or detached, uses that stack.
+//
+// What is missing is started by the running supervisor, asked over its
+// control channel, not by this run. The folder has one stack, one
+// supervisor, one memory.json and one lock: `status` and `logs` show the
+// processes this run needed wherever the stack's others are, `hiverun
+// stop` stops them all, and nothing fights over the pidfiles or takes
+// the lock away from the supervisor. A run that started its own
+// supervisor beside the first (a separate instance scope) would need a
+// second memory and lock that status, stop and reclaim all had to know
+// about, and its processes would be invisible to the stack they depend
+// on. When the command is done, the run asks the supervisor to stop
+// exactly what it started for it; everything else runs on.
+
+// warmStack is the running stack a run --with uses.
+type warmStack struct {
+	dir     *state.Dir
+	sup     *state.Supervisor
+	using   []string // what runs and is ready: "web (pid 123)"
+	missing []string // instances to have started
+	envNote []string // reused, though started in another environment
+	display map[string]string
+}
+
+// findWarm looks for a live supervisor in plan's folder and checks that
+// each instance of plan can be used from it or started by it. nil, nil:
+// no stack runs here, and the run boots its own.
+func findWarm(plan *procfile.Plan) (*warmStack, error) {
+	dir, err := state.Open(plan.Root, false)
+	if err != nil || dir == nil {
+		return nil, err
+	}
+	held, lockPid := dir.Held()
+	if !held {
+		return nil, nil
+	}
+	mem, err := dir.LoadMemory()
+	if err != nil {
+		return nil, &state.Refused{Msg: fmt.Sprintf("a hiverun (pid %d) runs a stack here, but memory.json cannot be read (%v); run --with neither uses nor stops a stack it cannot read", lockPid, err)}
+	}
+	sup := mem.Supervisor
+	if sup == nil || !proc.Ours(sup.PID, sup.CreateTime) {
+		return nil, &state.Refused{Msg: fmt.Sprintf("%s is locked by pid %d, which memory.json does not name as its supervisor; stop that process, then run again", dir.Path, lockPid)}
+	}
+	w := &warmStack{dir: dir, sup: sup, display: map[string]string{}}
+	var outside, changed []string
+	for _, in := range plan.Instances {
+		w.display[in.Name] = in.Display
+		rec := mem.Lookup(in.Name)
+		if rec == nil {
+			outside = append(outside, in.Display)
+			continue
+		}
+		ch := recordChange(rec, in)
+		// The environment is the shell's as much as the env files': a
+		// stack started from another terminal always differs in it.
+		onlyEnv := len(ch.Keys) == 1 && ch.Keys[0] == "env" && ch.Why == ""
+		if ch.Changed() && !onlyEnv {
+			changed = append(changed, fmt.Sprintf("%s (%s)", in.Display, ch))
+			continue
+		}
+		switch {
+		case rec.Oneshot && rec.State == life.Exited && rec.ExitCode != nil && *rec.ExitCode == 0:
+			w.using = append(w.using, in.Display+" (done)")
+		case (rec.State == life.Ready || rec.State == life.Unhealthy) && rec.Ours():
+			w.using = append(w.using, fmt.Sprintf("%s (pid %d)", in.Display, rec.PID))
+		default:
+			w.missing = append(w.missing, in.Name)
+		}
+		if onlyEnv {
+			w.envNote = append(w.envNote, in.Display)
+		}
+	}
+	if len(changed) > 0 {
+		return nil, &state.Refused{Msg: fmt.Sprintf("the stack running here (supervisor pid %d) runs %s with other settings than the Procfile now says: not reused, and not stopped, since this run did not start it; apply the change (hiverun up --detach, or restart that hiverun), then run again", sup.PID, strings.Join(changed, ", "))}
+	}
+	if len(outside) > 0 {
+		return nil, &state.Refused{Msg: fmt.Sprintf("the stack running here (supervisor pid %d, started for %s) does not include %s; run --with does not stop a stack it did not start: stop it (hiverun stop) or start it with %s, then run again", sup.PID, selectionOf(sup), strings.Join(outside, ", "), strings.Join(outside, ", "))}
+	}
+	return w, nil
+}
+
+func selectionOf(sup *state.Supervisor) string {
+	if len(sup.Selection) == 0 {
+		return "every process"
+	}
+	return strings.Join(sup.Selection, ", ")
+}
+
+// run has what is missing started, runs the command with env, then stops
+// what was started for it. Signals go to the command while it runs.
+func (w *warmStack) run(ctx context.Context, sigs <-chan os.Signal, env []string, pathEnv, root string, args []string) error {
+	say := func(format string, a ...any) { fmt.Fprintf(os.Stderr, "hiverun: "+format+"\n", a...) }
+	if len(w.using) > 0 {
+		say("using the stack that runs here (supervisor pid %d): %s", w.sup.PID, strings.Join(w.using, ", "))
+	} else {
+		say("using the stack that runs here (supervisor pid %d)", w.sup.PID)
+	}
+	if len(w.envNote) > 0 {
+		say("%s run with the environment they were started with, not this shell's", strings.Join(w.envNote, ", "))
+	}
+	started, err := w.startMissing(ctx, sigs, say)
+	if err != nil {
+		return err
+	}
+	defer w.stopStarted(started, say)
+	c, err := startCommand(env, pathEnv, root, args)
+	if err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	go func() { done <- c.Wait() }()
+	for {
+		select {
+		case s := <-sigs:
+			_ = c.Process.Signal(s)
+		case err := <-done:
+			return commandStatus(err)
+		}
+	}
+}
+
+// startMissing asks the supervisor to start what is missing and waits
+// until it is ready. It returns the instances the supervisor started.
+func (w *warmStack) startMissing(ctx context.Context, sigs <-chan os.Signal, say func(string, ...any)) ([]string, error) {
+	if len(w.missing) == 0 {
+		return nil, nil
+	}
+	say("asking it to start %s", w.names(w.missing))
+	type answer struct {
+		r   life.ControlReply
+		err error
+	}
+	got := make(chan answer, 1)
+	go func() {
+		r, err := w.dir.Ask("start", w.missing, false)
+		got <- answer{r, err}
+	}()
+	select {
+	case a := <-got:
+		switch {
+		case errors.Is(a.err, state.ErrNoSupervisor):
+			return nil, &state.Refused{Msg: fmt.Sprintf("the stack's supervisor (pid %d) does not answer on its control channel; nothing was started", w.sup.PID)}
+		case a.err != nil:
+			return nil, a.err
+		case !a.r.OK:
+			w.stopStarted(a.r.Started, say)
+			return nil, &runner.ExitError{Code: exitFailed, Msg: fmt.Sprintf("the running stack could not start what the command needs: %s (hiverun logs shows its output); the command did not run", a.r.Error)}
+		}
+		say("%s", a.r.Message)
+		return a.r.Started, nil
+	case s := <-sigs:
+		// What it was about to start, it may have started: each of those
+		// is ours to stop.
+		w.stopStarted(w.missing, say)
+		return nil, &runner.ExitError{Code: exitFailed, Msg: fmt.Sprintf("interrupted (%v) before the command ran", s)}
+	case <-ctx.Done():
+		w.stopStarted(w.missing, say)
+		return nil, ctx.Err()
+	}
+}
+
+// stopStarted asks the supervisor to stop what it started for this run;
+// the rest of the stack runs on.
+func (w *warmStack) stopStarted(names []string, say func(string, ...any)) {
+	if len(names) == 0 {
+		return
+	}
+	r, err := w.dir.Ask("stop", names, false)
+	switch {
+	case errors.Is(err, state.ErrNoSupervisor):
+		// Its supervisor is gone, and with it what it ran.
+	case err != nil:
+		say("could not stop %s, started for this command: %v", w.names(names), err)
+	case !r.OK:
+		say("could not stop %s, started for this command: %s", w.names(names), r.Error)
+	default:
+		say("stopped %s, started for this command; the rest of the stack runs on", w.names(names))
+	}
+}
+
+// names shows instances as the stack's screen does: web, or web.2 when
+// scaled.
+func (w *warmStack) names(ins []string) string {
+	out := make([]string, len(ins))
+	for i, n := range ins {
+		out[i] = n
+		if d, ok := w.display[n]; ok {
+			out[i] = d
+		}
+	}
+	return strings.Join(out, ", ")
+}
