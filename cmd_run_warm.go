@@ -68,11 +68,8 @@ func findWarm(plan *procfile.Plan) (*warmStack, error) {
 			outside = append(outside, in.Display)
 			continue
 		}
-		ch := recordChange(rec, in)
-		// The environment is the shell's as much as the env files': a
-		// stack started from another terminal always differs in it.
-		onlyEnv := len(ch.Keys) == 1 && ch.Keys[0] == "env" && ch.Why == ""
-		if ch.Changed() && !onlyEnv {
+		ch, envDiffers := withoutEnv(recordChange(rec, in))
+		if ch.Changed() {
 			changed = append(changed, fmt.Sprintf("%s (%s)", in.Display, ch))
 			continue
 		}
@@ -84,7 +81,7 @@ func findWarm(plan *procfile.Plan) (*warmStack, error) {
 		default:
 			w.missing = append(w.missing, in.Name)
 		}
-		if onlyEnv {
+		if envDiffers {
 			w.envNote = append(w.envNote, in.Display)
 		}
 	}
@@ -95,6 +92,23 @@ func findWarm(plan *procfile.Plan) (*warmStack, error) {
 		return nil, &state.Refused{Msg: fmt.Sprintf("the stack running here (supervisor pid %d, started for %s) does not include %s; run --with does not stop a stack it did not start: stop it (hiverun stop) or start it with %s, then run again", sup.PID, selectionOf(sup), strings.Join(outside, ", "), strings.Join(outside, ", "))}
 	}
 	return w, nil
+}
+
+// withoutEnv drops the environment from a change: it is the shell's as
+// much as the env files', and a stack started from another terminal (or
+// CI step) always differs in it. Only what the Procfile says decides
+// whether a running process is the one the command asked for.
+func withoutEnv(ch procfile.Change) (procfile.Change, bool) {
+	out := procfile.Change{Why: ch.Why, Live: ch.Live}
+	env := false
+	for _, k := range ch.Keys {
+		if k == "env" {
+			env = true
+			continue
+		}
+		out.Keys = append(out.Keys, k)
+	}
+	return out, env
 }
 
 func selectionOf(sup *state.Supervisor) string {

@@ -5,6 +5,8 @@ package main_test
 import (
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -115,5 +117,96 @@ func TestRunWithReusesDetached(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "using the stack that runs here (supervisor pid") {
 		t.Fatalf("run --with does not say it uses the running stack:\n%s", r.stderr)
+	}
+}
+
+// TestRunWithStartsWhatIsMissing: in a detached stack where worker was
+// stopped, run --with worker has the supervisor start worker (it runs
+// while the command does), then stops only worker; web keeps its pid.
+func TestRunWithStartsWhatIsMissing(t *testing.T) {
+	port := freePort(t)
+	dir := project(t, map[string]string{"Procfile": warmProcfile(port)})
+	upWarm(t, dir, "warm2")
+	if r := hiverun(t, dir, nil, "stop", "worker"); r.code != 0 {
+		t.Fatalf("stop worker: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	before := states(t, dir)
+	if !strings.HasSuffix(before["worker.1"], " 0") {
+		t.Fatalf("worker after stop: %v", before)
+	}
+	r := hiverun(t, dir, nil, "run", "--with", "worker", "--", "sh", "-c", `kill -0 "$(cat worker.pid)" && echo worker runs as $(cat worker.pid)`)
+	if r.code != 0 || !strings.Contains(r.stdout, "worker runs as") {
+		t.Fatalf("run --with worker: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	pid := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.stdout), "worker runs as"))
+	after := states(t, dir)
+	if after["web.1"] != before["web.1"] || after["worker.1"] != before["worker.1"] {
+		t.Fatalf("after run --with worker, want web as it was and worker stopped again:\nbefore %v\nafter  %v\n%s", before, after, r.stderr)
+	}
+	if _, err := os.Stat("/proc/" + pid); err == nil {
+		t.Fatalf("worker (pid %s), started for the command, still runs", pid)
+	}
+	if !strings.Contains(r.stderr, "stopped worker, started for this command") {
+		t.Fatalf("run --with does not say what it stopped:\n%s", r.stderr)
+	}
+}
+
+// TestRunWithForegroundStack: a foreground hiverun in another process is
+// used the same way, and is still running afterwards.
+func TestRunWithForegroundStack(t *testing.T) {
+	port := freePort(t)
+	dir := project(t, map[string]string{"Procfile": warmProcfile(port)})
+	s := startAndWait(t, dir)
+	before := states(t, dir)
+	r := hiverun(t, dir, nil, "run", "--with", "web", "--", "sh", "-c", "echo port $WEB_PORT")
+	if r.code != 0 || !strings.Contains(r.stdout, fmt.Sprintf("port %d", port)) {
+		t.Fatalf("run --with web: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	after := states(t, dir)
+	if after["web.1"] != before["web.1"] || after["worker.1"] != before["worker.1"] {
+		t.Fatalf("the stack changed under run --with:\nbefore %v\nafter  %v\n%s", before, after, r.stderr)
+	}
+	if out := s.Output(); strings.Contains(out, "stopping") || s.Cmd.ProcessState != nil {
+		t.Fatalf("the foreground stack stopped:\n%s", out)
+	}
+	if _, err := s.Interrupt(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRunWithChangedProcfile: a process whose Procfile line changed since
+// the stack started it is not reused and not stopped: run --with says so
+// and refuses (exit 3); the stack runs on as it was.
+func TestRunWithChangedProcfile(t *testing.T) {
+	port := freePort(t)
+	dir := project(t, map[string]string{"Procfile": warmProcfile(port)})
+	upWarm(t, dir, "warm3")
+	before := states(t, dir)
+	edited := strings.Replace(warmProcfile(port), "--bind 127.0.0.1", "--bind 127.0.0.1 --directory .", 1)
+	if err := os.WriteFile(filepath.Join(dir, "Procfile"), []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := hiverun(t, dir, nil, "run", "--with", "web", "--", "echo", "ran")
+	if r.code != 3 || strings.Contains(r.stdout, "ran") || !strings.Contains(r.stderr, "runs web (command changed) with other settings") {
+		t.Fatalf("run --with after an edit: exit %d, want 3 naming the change\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if after := states(t, dir); after["web.1"] != before["web.1"] || after["worker.1"] != before["worker.1"] {
+		t.Fatalf("the stack changed:\nbefore %v\nafter  %v", before, after)
+	}
+}
+
+// TestRunWithOutsideTheStack: a process the running stack was not started
+// with is refused (exit 3) rather than taking that stack down.
+func TestRunWithOutsideTheStack(t *testing.T) {
+	port := freePort(t)
+	dir := project(t, map[string]string{"Procfile": warmProcfile(port)})
+	upWarm(t, dir, "warm4", "worker")
+	before := states(t, dir)
+	r := hiverun(t, dir, nil, "run", "--with", "web", "--", "echo", "ran")
+	if r.code != 3 || strings.Contains(r.stdout, "ran") || !strings.Contains(r.stderr, "does not include web") {
+		t.Fatalf("run --with web beside a stack of worker: exit %d, want 3\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if after := states(t, dir); after["worker.1"] != before["worker.1"] {
+		t.Fatalf("the stack changed:\nbefore %v\nafter  %v", before, after)
 	}
 }
