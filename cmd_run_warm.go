@@ -27,7 +27,9 @@ import (
 // second memory and lock that status, stop and reclaim all had to know
 // about, and its processes would be invisible to the stack they depend
 // on. When the command is done, the run asks the supervisor to stop
-// exactly what it started for it; everything else runs on.
+// exactly what it started for it; everything else runs on. A process the
+// stack was not started with is added to it, resolved in the run's
+// environment, and stopped again the same way (it then shows as stopped).
 
 // warmStack is the running stack a run --with uses.
 type warmStack struct {
@@ -60,12 +62,13 @@ func findWarm(plan *procfile.Plan) (*warmStack, error) {
 		return nil, &state.Refused{Msg: fmt.Sprintf("%s is locked by pid %d, which memory.json does not name as its supervisor; stop that process, then run again", dir.Path, lockPid)}
 	}
 	w := &warmStack{dir: dir, sup: sup, display: map[string]string{}}
-	var outside, changed []string
+	var changed []string
 	for _, in := range plan.Instances {
 		w.display[in.Name] = in.Display
 		rec := mem.Lookup(in.Name)
 		if rec == nil {
-			outside = append(outside, in.Display)
+			// Not part of that stack: its supervisor adds it.
+			w.missing = append(w.missing, in.Name)
 			continue
 		}
 		ch, envDiffers := withoutEnv(recordChange(rec, in))
@@ -78,18 +81,15 @@ func findWarm(plan *procfile.Plan) (*warmStack, error) {
 			w.using = append(w.using, in.Display+" (done)")
 		case (rec.State == life.Ready || rec.State == life.Unhealthy) && rec.Ours():
 			w.using = append(w.using, fmt.Sprintf("%s (pid %d)", in.Display, rec.PID))
+			if envDiffers {
+				w.envNote = append(w.envNote, in.Display)
+			}
 		default:
 			w.missing = append(w.missing, in.Name)
-		}
-		if envDiffers {
-			w.envNote = append(w.envNote, in.Display)
 		}
 	}
 	if len(changed) > 0 {
 		return nil, &state.Refused{Msg: fmt.Sprintf("the stack running here (supervisor pid %d) runs %s with other settings than the Procfile now says: not reused, and not stopped, since this run did not start it; apply the change (hiverun up --detach, or restart that hiverun), then run again", sup.PID, strings.Join(changed, ", "))}
-	}
-	if len(outside) > 0 {
-		return nil, &state.Refused{Msg: fmt.Sprintf("the stack running here (supervisor pid %d, started for %s) does not include %s; run --with does not stop a stack it did not start: stop it (hiverun stop) or start it with %s, then run again", sup.PID, selectionOf(sup), strings.Join(outside, ", "), strings.Join(outside, ", "))}
 	}
 	return w, nil
 }
@@ -111,13 +111,6 @@ func withoutEnv(ch procfile.Change) (procfile.Change, bool) {
 	return out, env
 }
 
-func selectionOf(sup *state.Supervisor) string {
-	if len(sup.Selection) == 0 {
-		return "every process"
-	}
-	return strings.Join(sup.Selection, ", ")
-}
-
 // run has what is missing started, runs the command with env, then stops
 // what was started for it. Signals go to the command while it runs.
 func (w *warmStack) run(ctx context.Context, sigs <-chan os.Signal, env []string, pathEnv, root string, args []string) error {
@@ -128,7 +121,11 @@ func (w *warmStack) run(ctx context.Context, sigs <-chan os.Signal, env []string
 		say("using the stack that runs here (supervisor pid %d)", w.sup.PID)
 	}
 	if len(w.envNote) > 0 {
-		say("%s run with the environment they were started with, not this shell's", strings.Join(w.envNote, ", "))
+		verb := "runs"
+		if len(w.envNote) > 1 {
+			verb = "run"
+		}
+		say("%s %s with the environment of the shell that started the stack, not this one's", strings.Join(w.envNote, ", "), verb)
 	}
 	started, err := w.startMissing(ctx, sigs, say)
 	if err != nil {
@@ -164,7 +161,9 @@ func (w *warmStack) startMissing(ctx context.Context, sigs <-chan os.Signal, say
 	}
 	got := make(chan answer, 1)
 	go func() {
-		r, err := w.dir.Ask("start", w.missing, false)
+		// In this shell's environment: a process the stack did not have
+		// is resolved as this run resolved it.
+		r, err := w.dir.AskEnv("start", w.missing, false, os.Environ())
 		got <- answer{r, err}
 	}()
 	select {

@@ -153,6 +153,9 @@ func supervise(ctx context.Context, g *globals, plan *procfile.Plan, args []stri
 
 		HealthInterval: healthEvery,
 		HealthFailures: g.healthFailures,
+		// A run --with from another terminal may need processes this
+		// stack was not started with: resolved in its environment.
+		Resolve: func(names, env []string) (*procfile.Plan, error) { return g.planIn(names, env) },
 	}
 	if more != nil {
 		more(&opts)

@@ -140,7 +140,7 @@ func TestRunWithStartsWhatIsMissing(t *testing.T) {
 	}
 	pid := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.stdout), "worker runs as"))
 	after := states(t, dir)
-	if after["web.1"] != before["web.1"] || after["worker.1"] != before["worker.1"] {
+	if after["web.1"] != before["web.1"] || !strings.HasSuffix(after["worker.1"], " 0") {
 		t.Fatalf("after run --with worker, want web as it was and worker stopped again:\nbefore %v\nafter  %v\n%s", before, after, r.stderr)
 	}
 	if _, err := os.Stat("/proc/" + pid); err == nil {
@@ -195,18 +195,28 @@ func TestRunWithChangedProcfile(t *testing.T) {
 	}
 }
 
-// TestRunWithOutsideTheStack: a process the running stack was not started
-// with is refused (exit 3) rather than taking that stack down.
-func TestRunWithOutsideTheStack(t *testing.T) {
+// TestRunWithAddsToTheStack: beside a detached stack started with worker
+// only, run --with web has the supervisor add web (it serves while the
+// command runs), then stops web; worker runs on, untouched.
+func TestRunWithAddsToTheStack(t *testing.T) {
 	port := freePort(t)
 	dir := project(t, map[string]string{"Procfile": warmProcfile(port)})
 	upWarm(t, dir, "warm4", "worker")
 	before := states(t, dir)
-	r := hiverun(t, dir, nil, "run", "--with", "web", "--", "echo", "ran")
-	if r.code != 3 || strings.Contains(r.stdout, "ran") || !strings.Contains(r.stderr, "does not include web") {
-		t.Fatalf("run --with web beside a stack of worker: exit %d, want 3\n%s%s", r.code, r.stdout, r.stderr)
+	r := hiverun(t, dir, nil, "run", "--with", "web", "--", "sh", "-c",
+		`python3 -c "import urllib.request,sys; urllib.request.urlopen('http://127.0.0.1:'+sys.argv[1]+'/')" $WEB_PORT && echo served`)
+	if r.code != 0 || !strings.Contains(r.stdout, "served") {
+		t.Fatalf("run --with web beside a stack of worker: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if after := states(t, dir); after["worker.1"] != before["worker.1"] {
-		t.Fatalf("the stack changed:\nbefore %v\nafter  %v", before, after)
+	after := states(t, dir)
+	if after["worker.1"] != before["worker.1"] || !strings.HasSuffix(after["web.1"], " 0") {
+		t.Fatalf("want worker as it was and web stopped:\nbefore %v\nafter  %v\n%s", before, after, r.stderr)
+	}
+	if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port)); err == nil {
+		c.Close()
+		t.Fatalf("web, started for the command, still serves on %d", port)
+	}
+	if !status(t, dir).Supervisor.Alive {
+		t.Fatal("the detached supervisor is gone after run --with")
 	}
 }

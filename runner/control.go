@@ -45,6 +45,18 @@ func (r *run) control(req life.ControlRequest) {
 		fail("%s needs process names", req.Op)
 		return
 	}
+	var added []*inst
+	if req.Op == "start" {
+		var err error
+		if added, err = r.addMissing(req.Names, req.Env); err != nil && len(added) == 0 {
+			fail("%v", err)
+			return
+		} else if err != nil {
+			// Those added are part of the stack now: they start, and the
+			// asker is told to stop them.
+			r.sayAt("WARN", "start requested: %v", err)
+		}
+	}
 	var targets []*inst
 	seen := map[*inst]bool{}
 	for _, name := range req.Names {
@@ -68,7 +80,7 @@ func (r *run) control(req life.ControlRequest) {
 		}
 	}
 	if req.Op == "start" {
-		r.startOnRequest(targets, req.Reply)
+		r.startOnRequest(targets, added, req.Reply)
 		return
 	}
 	if req.Op == "restart" && req.Deps {
@@ -106,10 +118,25 @@ func (r *run) restart(targets []*inst, specs map[*inst]*procfile.Instance, why s
 // from another terminal uses what runs and has the rest started here, in
 // the one stack of the folder. The reply names what it started, which
 // its asker stops when its command is done.
-func (r *run) startOnRequest(targets []*inst, reply chan<- life.ControlReply) {
+func (r *run) startOnRequest(targets, added []*inst, reply chan<- life.ControlReply) {
 	var started []*inst
+	isAdded := map[*inst]bool{}
+	named := map[*inst]bool{}
+	for _, in := range targets {
+		named[in] = true
+	}
+	for _, in := range added {
+		isAdded[in] = true
+		if !named[in] {
+			// A dependency of a named one: the asker stops it too.
+			targets = append(targets, in)
+		}
+	}
 	for _, in := range targets {
 		switch st := in.sv.state; {
+		case isAdded[in]:
+			// New: it waits for its dependencies and starts.
+			started = append(started, in)
 		case in.sv.expect:
 		case st == life.Exited && in.spec.Proc.Oneshot && in.sv.code == 0:
 		case st == life.Stopped || st == life.Exited || st == life.Failed || st == life.Skipped:
@@ -122,8 +149,10 @@ func (r *run) startOnRequest(targets []*inst, reply chan<- life.ControlReply) {
 		w.msg = "started " + names(started)
 		for _, in := range started {
 			w.started = append(w.started, in.spec.Name)
-			in.sv.expect = true
-			in.post(input{kind: evRestartReq, reason: "start requested"})
+			if !isAdded[in] {
+				in.sv.expect = true
+				in.post(input{kind: evRestartReq, reason: "start requested"})
+			}
 		}
 	}
 	r.waiters = append(r.waiters, w)

@@ -1,0 +1,61 @@
+//go:build linux
+
+package runner
+
+import (
+	"os"
+	"reflect"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/hiverun/hiverun/procfile"
+)
+
+// TestControlStart: a start request starts what has ended, leaves what
+// runs, adds a process the stack was not started with (resolved with
+// what it depends on), and names in its reply exactly what it started;
+// the stack then stops everything, added processes included.
+func TestControlStart(t *testing.T) {
+	h := newHarness(t, "a: sleep 300\n# hiverun: depends=a\nlong-name-b: sleep 301\n")
+	h.opts.Select = []string{"a"}
+	pf := h.plan().Procfile
+	resolve := func(names, env []string) (*procfile.Plan, error) {
+		o := h.opts
+		o.Select, o.EnvFiles = names, []string{}
+		o.Inherited = append(os.Environ(), "HIVERUN_TEST_ID="+h.id)
+		return procfile.Resolve(pf, o)
+	}
+	ask, res := controlled(t, h, func(o *Options) { o.Resolve = resolve })
+	h.waitFor("ready in", 10*time.Second)
+
+	if r, _ := ask("start", false, "a"); !r.OK || len(r.Started) != 0 {
+		t.Fatalf("start of a running process: %+v", r)
+	}
+	r, _ := ask("start", false, "long-name-b")
+	if !r.OK || !reflect.DeepEqual(r.Started, []string{"long-name-b.1"}) {
+		t.Fatalf("start of a process outside the stack: %+v\n%s", r, h.out)
+	}
+	h.waitFor("long-name-b started", 5*time.Second)
+	if r, _ := ask("stop", false, "a"); !r.OK {
+		t.Fatalf("stop a: %+v", r)
+	}
+	if r, _ := ask("start", false, "a"); !r.OK || !reflect.DeepEqual(r.Started, []string{"a.1"}) {
+		t.Fatalf("start of a stopped process: %+v\n%s", r, h.out)
+	}
+	if r, _ := ask("start", false, "nope"); r.OK || r.Error == "" {
+		t.Fatalf("start of an unknown process: %+v", r)
+	}
+	h.sigs <- os.Signal(syscall.SIGTERM)
+	select {
+	case err := <-res:
+		if err != nil {
+			t.Fatalf("run: %v\n%s", err, h.out)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the stack did not stop:\n%s", h.out)
+	}
+	if left := h.leftovers(); len(left) > 0 {
+		t.Fatalf("left running: %v\n%s", left, h.out)
+	}
+}
