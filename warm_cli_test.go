@@ -219,4 +219,10 @@ func TestRunWithAddsToTheStack(t *testing.T) {
 	if !status(t, dir).Supervisor.Alive {
 		t.Fatal("the detached supervisor is gone after run --with")
 	}
+	// The stack is still the one up --detach asked for: run again, it
+	// keeps it.
+	r = hiverun(t, dir, []string{"BENCH_ID=warm4"}, "up", "--detach", "worker")
+	if again := states(t, dir); r.code != 0 || again["worker.1"] != before["worker.1"] {
+		t.Fatalf("up --detach worker after run --with web: exit %d, worker %s (was %s)\n%s%s", r.code, again["worker.1"], before["worker.1"], r.stdout, r.stderr)
+	}
 }

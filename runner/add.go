@@ -68,15 +68,12 @@ func (r *run) addMissing(names, env []string) ([]*inst, error) {
 		added = append(added, in)
 	}
 	// Linked once all are in: an added process may depend on another.
+	byProc := map[string][]*inst{}
+	for _, in := range r.insts {
+		byProc[in.spec.Proc.Name] = append(byProc[in.spec.Proc.Name], in)
+	}
 	for _, in := range added {
-		for _, d := range in.spec.Proc.Depends {
-			for _, dep := range r.insts {
-				if dep.spec.Proc.Name == d {
-					in.deps = append(in.deps, dep)
-					dep.dependents = append(dep.dependents, in)
-				}
-			}
-		}
+		link(in, in.spec.Proc.Depends, byProc)
 	}
 	for _, in := range added {
 		go r.live(in)
@@ -109,7 +106,22 @@ func (r *run) add(spec *procfile.Instance) (*inst, error) {
 	r.imu.Lock()
 	r.insts = append(r.insts, in)
 	r.imu.Unlock()
+	if r.added == nil {
+		r.added = map[*inst]bool{}
+	}
+	r.added[in] = true
 	return in, nil
+}
+
+// original is the instances the stack was started with.
+func (r *run) original() []*inst {
+	var out []*inst
+	for _, in := range r.insts {
+		if !r.added[in] {
+			out = append(out, in)
+		}
+	}
+	return out
 }
 
 func (r *run) hasProcess(name string) bool {

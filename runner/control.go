@@ -264,12 +264,15 @@ func (r *run) reload(req life.ControlRequest) {
 		req.Reply <- life.ControlReply{Error: err.Error()}
 		return
 	}
-	if len(plan.Instances) != len(r.insts) {
+	// Processes added for a run --with are not the stack's to reload:
+	// their run stops them.
+	own := r.original()
+	if len(plan.Instances) != len(own) {
 		req.Reply <- life.ControlReply{Error: "the set of processes changed: the stack must start anew"}
 		return
 	}
 	for i, spec := range plan.Instances {
-		if spec.Name != r.insts[i].spec.Name {
+		if spec.Name != own[i].spec.Name {
 			req.Reply <- life.ControlReply{Error: "the set of processes changed: the stack must start anew"}
 			return
 		}
@@ -279,7 +282,7 @@ func (r *run) reload(req life.ControlRequest) {
 	var changes procfile.StackChange
 	var applied []*inst
 	for i, spec := range plan.Instances {
-		in := r.insts[i]
+		in := own[i]
 		ch := procfile.Diff(procfile.SettingsOf(in.current()), procfile.SettingsOf(spec))
 		if st := in.sv.state; !in.spec.Proc.Oneshot && (st == life.Exited || st == life.Stopped || st == life.Failed) && !ch.Restart {
 			ch.Why = "not running"
@@ -327,13 +330,20 @@ func (r *run) rewire(plan *procfile.Plan) {
 		byProc[in.spec.Proc.Name] = append(byProc[in.spec.Proc.Name], in)
 		in.deps, in.dependents = nil, nil
 	}
+	own := r.original()
 	for i, spec := range plan.Instances {
-		in := r.insts[i]
-		for _, d := range spec.Proc.Depends {
-			for _, dep := range byProc[d] {
-				in.deps = append(in.deps, dep)
-				dep.dependents = append(dep.dependents, in)
-			}
+		link(own[i], spec.Proc.Depends, byProc)
+	}
+	for in := range r.added {
+		link(in, in.spec.Proc.Depends, byProc)
+	}
+}
+
+func link(in *inst, depends []string, byProc map[string][]*inst) {
+	for _, d := range depends {
+		for _, dep := range byProc[d] {
+			in.deps = append(in.deps, dep)
+			dep.dependents = append(dep.dependents, in)
 		}
 	}
 }

@@ -85,6 +85,7 @@ type run struct {
 	self    *prefix
 	insts   []*inst // appended to only by the loop (a start request), under imu
 	imu     sync.Mutex
+	added   map[*inst]bool // added by a start request; owned by the loop
 	boot    time.Time
 	reaper  *proc.Reaper
 	stopped chan struct{} // closed when the stack begins to stop
