@@ -37,6 +37,7 @@ type warmStack struct {
 	sup     *state.Supervisor
 	using   []string // what runs and is ready: "web (pid 123)"
 	missing []string // instances to have started
+	needed  []string // every instance the command needs
 	envNote []string // reused, though started in another environment
 	display map[string]string
 }
@@ -65,6 +66,7 @@ func findWarm(plan *procfile.Plan) (*warmStack, error) {
 	var changed []string
 	for _, in := range plan.Instances {
 		w.display[in.Name] = in.Display
+		w.needed = append(w.needed, in.Name)
 		rec := mem.Lookup(in.Name)
 		if rec == nil {
 			// Not part of that stack: its supervisor adds it.
@@ -149,12 +151,12 @@ func (w *warmStack) run(ctx context.Context, sigs <-chan os.Signal, env []string
 }
 
 // startMissing asks the supervisor to start what is missing and waits
-// until it is ready. It returns the instances the supervisor started.
+// until it is ready. It returns the instances leased to this run: those
+// started for it, or kept running for another run's command.
 func (w *warmStack) startMissing(ctx context.Context, sigs <-chan os.Signal, say func(string, ...any)) ([]string, error) {
-	if len(w.missing) == 0 {
-		return nil, nil
+	if len(w.missing) > 0 {
+		say("asking it to start %s", w.names(w.missing))
 	}
-	say("asking it to start %s", w.names(w.missing))
 	type answer struct {
 		r   life.ControlReply
 		err error
@@ -163,12 +165,20 @@ func (w *warmStack) startMissing(ctx context.Context, sigs <-chan os.Signal, say
 	go func() {
 		// In this shell's environment: a process the stack did not have
 		// is resolved as this run resolved it.
-		r, err := w.dir.AskEnv("start", w.missing, false, os.Environ())
+		// Everything the command needs, not only what is missing: what
+		// runs for another run's command is leased to this one too, so
+		// that the other's end does not stop it under this one.
+		r, err := w.dir.AskEnv("start", w.needed, false, os.Environ())
 		got <- answer{r, err}
 	}()
 	select {
 	case a := <-got:
 		switch {
+		case errors.Is(a.err, state.ErrNoSupervisor) && len(w.missing) == 0:
+			// Everything runs; the lease only protects it from another
+			// run's end.
+			say("warning: the supervisor does not answer on its control channel; using what runs")
+			return nil, nil
 		case errors.Is(a.err, state.ErrNoSupervisor):
 			return nil, &state.Refused{Msg: fmt.Sprintf("the stack's supervisor (pid %d) does not answer on its control channel; nothing was started", w.sup.PID)}
 		case a.err != nil:
@@ -177,26 +187,28 @@ func (w *warmStack) startMissing(ctx context.Context, sigs <-chan os.Signal, say
 			w.stopStarted(a.r.Started, say)
 			return nil, &runner.ExitError{Code: exitFailed, Msg: fmt.Sprintf("the running stack could not start what the command needs: %s (hiverun logs shows its output); the command did not run", a.r.Error)}
 		}
-		say("%s", a.r.Message)
+		if len(w.missing) > 0 {
+			say("%s", a.r.Message)
+		}
 		return a.r.Started, nil
 	case s := <-sigs:
-		// What it was about to start, it may have started: each of those
-		// is ours to stop.
-		w.stopStarted(w.missing, say)
+		// Its leases were taken when it got the request: give them back.
+		w.stopStarted(w.needed, say)
 		return nil, &runner.ExitError{Code: exitFailed, Msg: fmt.Sprintf("interrupted (%v) before the command ran", s)}
 	case <-ctx.Done():
-		w.stopStarted(w.missing, say)
+		w.stopStarted(w.needed, say)
 		return nil, ctx.Err()
 	}
 }
 
-// stopStarted asks the supervisor to stop what it started for this run;
-// the rest of the stack runs on.
+// stopStarted gives back this run's lease on what the supervisor started
+// for it, which stops what no other run uses; the rest of the stack runs
+// on.
 func (w *warmStack) stopStarted(names []string, say func(string, ...any)) {
 	if len(names) == 0 {
 		return
 	}
-	r, err := w.dir.Ask("stop", names, false)
+	r, err := w.dir.Ask("release", names, false)
 	switch {
 	case errors.Is(err, state.ErrNoSupervisor):
 		// Its supervisor is gone, and with it what it ran.
@@ -205,7 +217,7 @@ func (w *warmStack) stopStarted(names []string, say func(string, ...any)) {
 	case !r.OK:
 		say("could not stop %s, started for this command: %s", w.names(names), r.Error)
 	default:
-		say("stopped %s, started for this command; the rest of the stack runs on", w.names(names))
+		say("%s; the rest of the stack runs on", r.Message)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -224,5 +225,46 @@ func TestRunWithAddsToTheStack(t *testing.T) {
 	r = hiverun(t, dir, []string{"BENCH_ID=warm4"}, "up", "--detach", "worker")
 	if again := states(t, dir); r.code != 0 || again["worker.1"] != before["worker.1"] {
 		t.Fatalf("up --detach worker after run --with web: exit %d, worker %s (was %s)\n%s%s", r.code, again["worker.1"], before["worker.1"], r.stdout, r.stderr)
+	}
+}
+
+// TestRunWithTwoCommands: two run --with worker at once beside a stack
+// where worker was stopped: the first to finish leaves worker running for
+// the other, and the last stops it.
+func TestRunWithTwoCommands(t *testing.T) {
+	port := freePort(t)
+	dir := project(t, map[string]string{"Procfile": warmProcfile(port)})
+	upWarm(t, dir, "warm5")
+	if r := hiverun(t, dir, nil, "stop", "worker"); r.code != 0 {
+		t.Fatalf("stop worker: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// A waits for B to be up, then ends; B checks worker once A is gone.
+	a := exec.Command(bin, "run", "--with", "worker", "--", "sh", "-c", "touch a.up; until [ -f b.up ]; do sleep 0.05; done")
+	a.Dir = dir
+	var aErr strings.Builder
+	a.Stderr = &aErr
+	if err := a.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Process.Kill() })
+	waitUntil(t, "the first command", 20*time.Second, func() bool { _, err := os.Stat(filepath.Join(dir, "a.up")); return err == nil })
+	bDone := make(chan result, 1)
+	go func() {
+		bDone <- hiverun(t, dir, nil, "run", "--with", "worker", "--", "sh", "-c",
+			`touch b.up; until [ -f a.gone ]; do sleep 0.05; done; kill -0 "$(cat worker.pid)" && echo worker still runs`)
+	}()
+	if err := a.Wait(); err != nil {
+		t.Fatalf("the first run: %v\n%s", err, aErr.String())
+	}
+	if !strings.Contains(aErr.String(), "kept worker, which another command still uses") {
+		t.Fatalf("the first run to end does not keep worker for the other:\n%s", aErr.String())
+	}
+	os.WriteFile(filepath.Join(dir, "a.gone"), nil, 0o644)
+	b := <-bDone
+	if b.code != 0 || !strings.Contains(b.stdout, "worker still runs") || !strings.Contains(b.stderr, "stopped worker, started for this command") {
+		t.Fatalf("the second run: exit %d\n%s%s", b.code, b.stdout, b.stderr)
+	}
+	if st := states(t, dir); !strings.HasSuffix(st["worker.1"], " 0") || !strings.HasPrefix(st["web.1"], "ready") {
+		t.Fatalf("after both runs: %v", st)
 	}
 }

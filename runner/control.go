@@ -33,12 +33,12 @@ func (r *run) control(req life.ControlRequest) {
 		return
 	}
 	switch req.Op {
-	case "stop", "restart", "start":
+	case "stop", "restart", "start", "release":
 	case "reload":
 		r.reload(req)
 		return
 	default:
-		fail("unknown request %q (expected stop, restart, start or reload)", req.Op)
+		fail("unknown request %q (expected stop, restart, start, release or reload)", req.Op)
 		return
 	}
 	if len(req.Names) == 0 {
@@ -71,7 +71,7 @@ func (r *run) control(req life.ControlRequest) {
 			}
 		}
 		if !found {
-			if req.Op == "start" {
+			if req.Op == "start" || req.Op == "release" {
 				fail("%s is not part of the running stack", name)
 				return
 			}
@@ -79,8 +79,12 @@ func (r *run) control(req life.ControlRequest) {
 			return
 		}
 	}
-	if req.Op == "start" {
+	switch req.Op {
+	case "start":
 		r.startOnRequest(targets, added, req.Reply)
+		return
+	case "release":
+		r.release(targets, req.Reply)
 		return
 	}
 	if req.Op == "restart" && req.Deps {
@@ -111,51 +115,6 @@ func (r *run) restart(targets []*inst, specs map[*inst]*procfile.Instance, why s
 	w := &waiter{op: "restarted", ins: targets, reply: reply}
 	r.waiters = append(r.waiters, w)
 	return w
-}
-
-// startOnRequest starts those of targets that have ended (stopped, exited,
-// failed, skipped) and answers once every target is ready: a `run --with`
-// from another terminal uses what runs and has the rest started here, in
-// the one stack of the folder. The reply names what it started, which
-// its asker stops when its command is done.
-func (r *run) startOnRequest(targets, added []*inst, reply chan<- life.ControlReply) {
-	var started []*inst
-	isAdded := map[*inst]bool{}
-	named := map[*inst]bool{}
-	for _, in := range targets {
-		named[in] = true
-	}
-	for _, in := range added {
-		isAdded[in] = true
-		if !named[in] {
-			// A dependency of a named one: the asker stops it too.
-			targets = append(targets, in)
-		}
-	}
-	for _, in := range targets {
-		switch st := in.sv.state; {
-		case isAdded[in]:
-			// New: it waits for its dependencies and starts.
-			started = append(started, in)
-		case in.sv.expect:
-		case st == life.Exited && in.spec.Proc.Oneshot && in.sv.code == 0:
-		case st == life.Stopped || st == life.Exited || st == life.Failed || st == life.Skipped:
-			started = append(started, in)
-		}
-	}
-	w := &waiter{op: "started", ins: targets, reply: reply, msg: "nothing to start: all running"}
-	if len(started) > 0 {
-		r.say("start requested for %s", names(started))
-		w.msg = "started " + names(started)
-		for _, in := range started {
-			w.started = append(w.started, in.spec.Name)
-			if !isAdded[in] {
-				in.sv.expect = true
-				in.post(input{kind: evRestartReq, reason: "start requested"})
-			}
-		}
-	}
-	r.waiters = append(r.waiters, w)
 }
 
 // dependentsOf is every instance that depends, directly or not, on one of

@@ -86,6 +86,7 @@ type run struct {
 	insts   []*inst // appended to only by the loop (a start request), under imu
 	imu     sync.Mutex
 	added   map[*inst]bool // added by a start request; owned by the loop
+	leases  map[*inst]int  // run --with's holds on what start requests started
 	boot    time.Time
 	reaper  *proc.Reaper
 	stopped chan struct{} // closed when the stack begins to stop

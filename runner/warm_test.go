@@ -5,6 +5,7 @@ package runner
 import (
 	"os"
 	"reflect"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -57,5 +58,40 @@ func TestControlStart(t *testing.T) {
 	}
 	if left := h.leftovers(); len(left) > 0 {
 		t.Fatalf("left running: %v\n%s", left, h.out)
+	}
+}
+
+// TestControlLeases: what a start request started is stopped by the
+// release of the last run that asked for it, never by another's, and a
+// release never stops what runs for the stack itself.
+func TestControlLeases(t *testing.T) {
+	h := newHarness(t, "a: sleep 300\nb: sleep 301\n")
+	ask, res := controlled(t, h, nil)
+	h.waitFor("ready in", 10*time.Second)
+	if r, _ := ask("stop", false, "b"); !r.OK {
+		t.Fatalf("stop b: %+v", r)
+	}
+	first, _ := ask("start", false, "a", "b")
+	second, _ := ask("start", false, "a", "b")
+	if !reflect.DeepEqual(first.Started, []string{"b.1"}) || !reflect.DeepEqual(second.Started, []string{"b.1"}) {
+		t.Fatalf("leases: first %+v, second %+v", first, second)
+	}
+	if r, _ := ask("release", false, "a", "b"); !r.OK || r.Message != "kept b, which another command still uses" {
+		t.Fatalf("first release: %+v\n%s", r, h.out)
+	}
+	if r, _ := ask("release", false, "a", "b"); !r.OK || r.Message != "stopped b, started for this command" {
+		t.Fatalf("last release: %+v\n%s", r, h.out)
+	}
+	if r, _ := ask("release", false, "a"); !r.OK || r.Message != "nothing to stop" {
+		t.Fatalf("release of the stack's own: %+v", r)
+	}
+	if strings.Count(h.out.String(), "a stopped") != 0 {
+		t.Fatalf("a release stopped a:\n%s", h.out)
+	}
+	h.sigs <- os.Signal(syscall.SIGTERM)
+	select {
+	case <-res:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the stack did not stop:\n%s", h.out)
 	}
 }
