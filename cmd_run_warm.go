@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/hiverun/hiverun/procfile"
@@ -37,6 +38,7 @@ type warmStack struct {
 	sup     *state.Supervisor
 	using   []string // what runs and is ready: "web (pid 123)"
 	missing []string // instances to have started
+	pending []string // instances it is starting already
 	needed  []string // every instance the command needs
 	envNote []string // reused, though started in another environment
 	display map[string]string
@@ -86,6 +88,8 @@ func findWarm(plan *procfile.Plan) (*warmStack, error) {
 			if envDiffers {
 				w.envNote = append(w.envNote, in.Display)
 			}
+		case rec.State == life.Waiting || rec.State == life.Starting || rec.State == life.Backoff:
+			w.pending = append(w.pending, in.Name)
 		default:
 			w.missing = append(w.missing, in.Name)
 		}
@@ -127,7 +131,7 @@ func (w *warmStack) run(ctx context.Context, sigs <-chan os.Signal, env []string
 		if len(w.envNote) > 1 {
 			verb = "run"
 		}
-		say("%s %s with the environment of the shell that started the stack, not this one's", strings.Join(w.envNote, ", "), verb)
+		say("%s %s with the environment it was started with, which differs from this shell's (or the env files') now", strings.Join(w.envNote, ", "), verb)
 	}
 	started, err := w.startMissing(ctx, sigs, say)
 	if err != nil {
@@ -154,8 +158,14 @@ func (w *warmStack) run(ctx context.Context, sigs <-chan os.Signal, env []string
 // until it is ready. It returns the instances leased to this run: those
 // started for it, or kept running for another run's command.
 func (w *warmStack) startMissing(ctx context.Context, sigs <-chan os.Signal, say func(string, ...any)) ([]string, error) {
+	if len(w.needed) == 0 {
+		return nil, nil
+	}
 	if len(w.missing) > 0 {
 		say("asking it to start %s", w.names(w.missing))
+	}
+	if len(w.pending) > 0 {
+		say("waiting for %s, which it is starting", w.names(w.pending))
 	}
 	type answer struct {
 		r   life.ControlReply
@@ -174,7 +184,7 @@ func (w *warmStack) startMissing(ctx context.Context, sigs <-chan os.Signal, say
 	select {
 	case a := <-got:
 		switch {
-		case errors.Is(a.err, state.ErrNoSupervisor) && len(w.missing) == 0:
+		case errors.Is(a.err, state.ErrNoSupervisor) && len(w.missing)+len(w.pending) == 0:
 			// Everything runs; the lease only protects it from another
 			// run's end.
 			say("warning: the supervisor does not answer on its control channel; using what runs")
@@ -187,8 +197,8 @@ func (w *warmStack) startMissing(ctx context.Context, sigs <-chan os.Signal, say
 			w.stopStarted(a.r.Started, say)
 			return nil, &runner.ExitError{Code: exitFailed, Msg: fmt.Sprintf("the running stack could not start what the command needs: %s (hiverun logs shows its output); the command did not run", a.r.Error)}
 		}
-		if len(w.missing) > 0 {
-			say("%s", a.r.Message)
+		if waited := slices.Concat(w.missing, w.pending); len(waited) > 0 {
+			say("ready: %s", w.names(waited))
 		}
 		return a.r.Started, nil
 	case s := <-sigs:
