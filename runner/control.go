@@ -15,7 +15,7 @@ import (
 type waiter struct {
 	op      string // stopped, restarted, started
 	ins     []*inst
-	started []string // a start request's: the instances it started
+	started []string // a start request's: the instances leased to its asker
 	applied []*inst  // a reload's live changes: done once each has taken it
 	msg     string   // the reply on success, when not op and names
 	reply   chan<- life.ControlReply
