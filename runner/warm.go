@@ -217,7 +217,9 @@ func (r *run) add(spec *procfile.Instance) (*inst, error) {
 	return in, nil
 }
 
-// original is the instances the stack was started with.
+// original is the instances the stack was started with: its boot, its
+// summary and its reload are about them, not about what a run --with
+// added while it booted.
 func (r *run) original() []*inst {
 	var out []*inst
 	for _, in := range r.insts {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/life"
 )
 
 // TestControlStart: a start request starts what has ended, leaves what
@@ -87,6 +88,41 @@ func TestControlLeases(t *testing.T) {
 	}
 	if strings.Count(h.out.String(), "a stopped") != 0 {
 		t.Fatalf("a release stopped a:\n%s", h.out)
+	}
+	h.sigs <- os.Signal(syscall.SIGTERM)
+	select {
+	case <-res:
+	case <-time.After(20 * time.Second):
+		t.Fatalf("the stack did not stop:\n%s", h.out)
+	}
+}
+
+// TestControlStartWhileBooting: a process added while the stack still
+// boots is not part of its boot: the boot line names only the stack's
+// own processes.
+func TestControlStartWhileBooting(t *testing.T) {
+	h := newHarness(t, "# hiverun: delay=700ms\na: sleep 300\n# hiverun: depends=a\nb: sleep 301\n")
+	h.opts.Select = []string{"a"}
+	pf := h.plan().Procfile
+	resolve := func(names, env []string) (*procfile.Plan, error) {
+		o := h.opts
+		o.Select, o.EnvFiles = names, []string{}
+		o.Inherited = append(os.Environ(), "HIVERUN_TEST_ID="+h.id)
+		return procfile.Resolve(pf, o)
+	}
+	ask, res := controlled(t, h, func(o *Options) { o.Resolve = resolve })
+	h.waitFor("a started", 10*time.Second)
+	// b waits for a: the boot ends while b is not yet ready.
+	got := make(chan life.ControlReply, 1)
+	go func() { r, _ := ask("start", false, "b"); got <- r }()
+	if r := <-got; !r.OK || !reflect.DeepEqual(r.Started, []string{"b.1"}) {
+		t.Fatalf("start b while a boots: %+v\n%s", r, h.out)
+	}
+	h.waitFor("| ready in", 10*time.Second)
+	for _, l := range strings.Split(h.out.String(), "\n") {
+		if strings.Contains(l, "| ready in") && (strings.Contains(l, "not running") || strings.Contains(l, "b ")) {
+			t.Fatalf("the boot line counts b, added while it booted: %q\n%s", l, h.out)
+		}
 	}
 	h.sigs <- os.Signal(syscall.SIGTERM)
 	select {
