@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
@@ -56,14 +57,11 @@ func findWarm(plan *procfile.Plan) (*warmStack, error) {
 	if !held {
 		return nil, nil
 	}
-	mem, err := dir.LoadMemory()
+	mem, err := supervisorMemory(dir, lockPid)
 	if err != nil {
-		return nil, &state.Refused{Msg: fmt.Sprintf("a hiverun (pid %d) runs a stack here, but memory.json cannot be read (%v); run --with neither uses nor stops a stack it cannot read", lockPid, err)}
+		return nil, err
 	}
 	sup := mem.Supervisor
-	if sup == nil || !proc.Ours(sup.PID, sup.CreateTime) {
-		return nil, &state.Refused{Msg: fmt.Sprintf("%s is locked by pid %d, which memory.json does not name as its supervisor; stop that process, then run again", dir.Path, lockPid)}
-	}
 	w := &warmStack{dir: dir, sup: sup, display: map[string]string{}}
 	var changed []string
 	for _, in := range plan.Instances {
@@ -98,6 +96,28 @@ func findWarm(plan *procfile.Plan) (*warmStack, error) {
 		return nil, &state.Refused{Msg: fmt.Sprintf("the stack running here (supervisor pid %d) runs %s with other settings than the Procfile now says: not reused, and not stopped, since this run did not start it; apply the change (hiverun up --detach, or restart that hiverun), then run again", sup.PID, strings.Join(changed, ", "))}
 	}
 	return w, nil
+}
+
+// supervisorMemory reads memory.json once it names the lock's holder as
+// its live supervisor. A supervisor that has just taken the lock (an `up
+// --detach` or a takeover a moment ago) names itself there only once it
+// has reclaimed the folder: it is given a few seconds for that.
+func supervisorMemory(dir *state.Dir, lockPid int) (*state.Memory, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		mem, err := dir.LoadMemory()
+		if err != nil {
+			return nil, &state.Refused{Msg: fmt.Sprintf("a hiverun (pid %d) runs a stack here, but memory.json cannot be read (%v); run --with neither uses nor stops a stack it cannot read", lockPid, err)}
+		}
+		sup := mem.Supervisor
+		if sup != nil && sup.PID == lockPid && proc.Ours(sup.PID, sup.CreateTime) {
+			return mem, nil
+		}
+		if held, pid := dir.Held(); !held || pid != lockPid || time.Now().After(deadline) {
+			return nil, &state.Refused{Msg: fmt.Sprintf("%s is locked by pid %d, which memory.json does not name as its supervisor; if it is not a hiverun starting up, stop it, then run again", dir.Path, lockPid)}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // withoutEnv drops the environment from a change: it is the shell's as
