@@ -201,6 +201,13 @@ func runWith(ctx context.Context, g *globals, with, args []string) error {
 		key := strings.ToUpper(strings.ReplaceAll(p.Name, "-", "_")) + "_PORT"
 		env = append(env, fmt.Sprintf("%s=%d", key, ins[0].Port))
 	}
+	// A stack that runs here already is used, never taken over.
+	if warm, err := findWarm(plan); err != nil || warm != nil {
+		if err != nil {
+			return err
+		}
+		return warm.run(ctx, osSigs, env, plan.Env.Values["PATH"], plan.Root, args)
+	}
 
 	ctx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
@@ -246,7 +253,11 @@ func runWith(ctx context.Context, g *globals, with, args []string) error {
 			cancel()
 		}()
 	}
-	stackErr := supervise(ctx, g, plan, names, stackSigs, func(o *runner.Options) { o.OnReady = onReady })
+	// No stack ran here a moment ago; one that starts meanwhile is not
+	// taken over either.
+	own := *g
+	own.noReclaim = true
+	stackErr := supervise(ctx, &own, plan, names, stackSigs, func(o *runner.Options) { o.OnReady = onReady })
 	mu.Lock()
 	c := running
 	mu.Unlock()

@@ -135,13 +135,15 @@ func supervise(ctx context.Context, g *globals, plan *procfile.Plan, args []stri
 	if w, _, err := term.GetSize(int(stdout.Fd())); err == nil && w > 20 {
 		width = w
 	}
+	ctx, sigs2, stopExplain := explainSignals(ctx, dir, sigs)
+	defer stopExplain()
 	opts := runner.Options{
 		Stdout:     stdout,
 		Color:      g.useColor(stdout),
 		Timestamps: !g.noTimestamp,
 		Live:       live,
 		LiveWidth:  width,
-		Signals:    sigs,
+		Signals:    sigs2,
 		Reaper:     reaper,
 		Journal:    store,
 		ExtraEnv:   store.Env(),
@@ -151,6 +153,9 @@ func supervise(ctx context.Context, g *globals, plan *procfile.Plan, args []stri
 
 		HealthInterval: healthEvery,
 		HealthFailures: g.healthFailures,
+		// A run --with from another terminal may need processes this
+		// stack was not started with: resolved in its environment.
+		Resolve: func(names, env []string) (*procfile.Plan, error) { return g.planIn(names, env) },
 	}
 	if more != nil {
 		more(&opts)

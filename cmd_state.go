@@ -258,6 +258,7 @@ the processes it left behind directly, those it can prove are its own.`,
 					return &state.Refused{Msg: "a hiverun holds this folder but memory.json does not name it; not signalling an unknown process"}
 				}
 				log.Write(time.Now(), "INFO", fmt.Sprintf("stop: asked supervisor pid %d to stop", mem.Supervisor.PID))
+				_ = dir.NoteStop(mem.Supervisor.PID, fmt.Sprintf("stopped by hiverun stop (pid %d)", os.Getpid()))
 				if err := state.StopSupervisor(cmd.Context(), dir, mem.Supervisor, 2*time.Minute); err != nil {
 					return err
 				}

@@ -13,10 +13,11 @@ import (
 // waiter is a control request waiting for its instances to get where it
 // asked them to be.
 type waiter struct {
-	op      string // stopped, restarted
+	op      string // stopped, restarted, started
 	ins     []*inst
-	applied []*inst // a reload's live changes: done once each has taken it
-	msg     string  // the reply on success, when not op and names
+	started []string // a start request's: the instances leased to its asker
+	applied []*inst  // a reload's live changes: done once each has taken it
+	msg     string   // the reply on success, when not op and names
 	reply   chan<- life.ControlReply
 }
 
@@ -32,17 +33,29 @@ func (r *run) control(req life.ControlRequest) {
 		return
 	}
 	switch req.Op {
-	case "stop", "restart":
+	case "stop", "restart", "start", "release":
 	case "reload":
 		r.reload(req)
 		return
 	default:
-		fail("unknown request %q (expected stop, restart or reload)", req.Op)
+		fail("unknown request %q (expected stop, restart, start, release or reload)", req.Op)
 		return
 	}
 	if len(req.Names) == 0 {
 		fail("%s needs process names", req.Op)
 		return
+	}
+	var added []*inst
+	if req.Op == "start" {
+		var err error
+		if added, err = r.addMissing(req.Names, req.Env); err != nil && len(added) == 0 {
+			fail("%v", err)
+			return
+		} else if err != nil {
+			// Those added are part of the stack now: they start, and the
+			// asker is told to stop them.
+			r.sayAt("WARN", "start requested: %v", err)
+		}
 	}
 	var targets []*inst
 	seen := map[*inst]bool{}
@@ -58,9 +71,21 @@ func (r *run) control(req life.ControlRequest) {
 			}
 		}
 		if !found {
+			if req.Op == "start" || req.Op == "release" {
+				fail("%s is not part of the running stack", name)
+				return
+			}
 			fail("unknown process %q", name)
 			return
 		}
+	}
+	switch req.Op {
+	case "start":
+		r.startOnRequest(targets, added, req.Reply)
+		return
+	case "release":
+		r.release(targets, req.Reply)
+		return
 	}
 	if req.Op == "restart" && req.Deps {
 		// Dependents, oneshots included, follow what they depend on: each
@@ -138,6 +163,17 @@ func (r *run) answerWaiters() {
 				if sv.state.Running() {
 					done = false
 				}
+			case "started":
+				// Waiting, starting and backoff are on their way up.
+				switch st := sv.state; {
+				case st == life.Ready || st == life.Unhealthy || st == life.Exited && in.spec.Proc.Oneshot && sv.code == 0:
+				case st == life.Failed || st == life.Skipped || st == life.Exited || st == life.Stopped:
+					if failed == "" {
+						failed = fmt.Sprintf("%s: %s", in.spec.Display, orWord(sv.reason, string(st)))
+					}
+				default:
+					done = false
+				}
 			case "restarted":
 				switch {
 				case sv.state == life.Ready || sv.state == life.Unhealthy || sv.state == life.Exited && in.spec.Proc.Oneshot && sv.code == 0:
@@ -152,13 +188,13 @@ func (r *run) answerWaiters() {
 		}
 		switch {
 		case failed != "" && (done || stopping):
-			w.reply <- life.ControlReply{Error: failed}
+			w.reply <- life.ControlReply{Error: failed, Started: w.started}
 		case done && w.msg != "":
-			w.reply <- life.ControlReply{OK: true, Message: w.msg}
+			w.reply <- life.ControlReply{OK: true, Message: w.msg, Started: w.started}
 		case done:
 			w.reply <- life.ControlReply{OK: true, Message: w.op + " " + names(w.ins)}
 		case stopping:
-			w.reply <- life.ControlReply{Error: "the stack is stopping"}
+			w.reply <- life.ControlReply{Error: "the stack is stopping", Started: w.started}
 		default:
 			kept = append(kept, w)
 		}
@@ -187,12 +223,15 @@ func (r *run) reload(req life.ControlRequest) {
 		req.Reply <- life.ControlReply{Error: err.Error()}
 		return
 	}
-	if len(plan.Instances) != len(r.insts) {
+	// Processes added for a run --with are not the stack's to reload:
+	// their run stops them.
+	own := r.original()
+	if len(plan.Instances) != len(own) {
 		req.Reply <- life.ControlReply{Error: "the set of processes changed: the stack must start anew"}
 		return
 	}
 	for i, spec := range plan.Instances {
-		if spec.Name != r.insts[i].spec.Name {
+		if spec.Name != own[i].spec.Name {
 			req.Reply <- life.ControlReply{Error: "the set of processes changed: the stack must start anew"}
 			return
 		}
@@ -202,7 +241,7 @@ func (r *run) reload(req life.ControlRequest) {
 	var changes procfile.StackChange
 	var applied []*inst
 	for i, spec := range plan.Instances {
-		in := r.insts[i]
+		in := own[i]
 		ch := procfile.Diff(procfile.SettingsOf(in.current()), procfile.SettingsOf(spec))
 		if st := in.sv.state; !in.spec.Proc.Oneshot && (st == life.Exited || st == life.Stopped || st == life.Failed) && !ch.Restart {
 			ch.Why = "not running"
@@ -250,13 +289,20 @@ func (r *run) rewire(plan *procfile.Plan) {
 		byProc[in.spec.Proc.Name] = append(byProc[in.spec.Proc.Name], in)
 		in.deps, in.dependents = nil, nil
 	}
+	own := r.original()
 	for i, spec := range plan.Instances {
-		in := r.insts[i]
-		for _, d := range spec.Proc.Depends {
-			for _, dep := range byProc[d] {
-				in.deps = append(in.deps, dep)
-				dep.dependents = append(dep.dependents, in)
-			}
+		link(own[i], spec.Proc.Depends, byProc)
+	}
+	for in := range r.added {
+		link(in, in.spec.Proc.Depends, byProc)
+	}
+}
+
+func link(in *inst, depends []string, byProc map[string][]*inst) {
+	for _, d := range depends {
+		for _, dep := range byProc[d] {
+			in.deps = append(in.deps, dep)
+			dep.dependents = append(dep.dependents, in)
 		}
 	}
 }

@@ -267,7 +267,7 @@ func (r *run) recordBoot(result life.Result) {
 	b := &life.BootRecord{Ready: map[string]time.Duration{}, Result: result}
 	var last time.Time
 	now := r.opts.Now()
-	for _, in := range r.insts {
+	for _, in := range r.original() {
 		in.mu.Lock()
 		sp := life.Span{Name: in.spec.Name, Oneshot: in.spec.Proc.Oneshot, Optional: in.spec.Proc.Optional,
 			State: in.state, Reason: in.reason, Tries: append([]time.Duration(nil), in.tryAt...)}

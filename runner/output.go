@@ -55,7 +55,8 @@ func newOutput(w io.Writer, useColor, timestamps bool, now func() time.Time, wid
 }
 
 func (o *output) prefixFor(name string, idx int) *prefix {
-	p := &prefix{name: name + strings.Repeat(" ", o.width-len(name))}
+	// A process added to a running stack may be wider than the rest.
+	p := &prefix{name: name + strings.Repeat(" ", max(0, o.width-len(name)))}
 	if o.color {
 		if idx < 0 {
 			p.color = color.New(color.Bold)

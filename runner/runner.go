@@ -52,6 +52,10 @@ type Options struct {
 	// Reload resolves the plan again, in the given environment, for a
 	// reload request.
 	Reload func(env []string) (*procfile.Plan, error)
+	// Resolve resolves the named processes (and what they depend on) in
+	// the given environment, for a start request that adds processes the
+	// stack was not started with (run --with from another terminal).
+	Resolve func(names, env []string) (*procfile.Plan, error)
 	// LogDir, when set, sends each process's output to LogDir/NAME.N.log
 	// (stamped lines, rotated past LogMax bytes) instead of Stdout: a
 	// detached stack.
@@ -79,7 +83,10 @@ type run struct {
 	plan    *procfile.Plan
 	out     *output
 	self    *prefix
-	insts   []*inst
+	insts   []*inst // appended to only by the loop (a start request), under imu
+	imu     sync.Mutex
+	added   map[*inst]bool // added by a start request; owned by the loop
+	leases  map[*inst]int  // run --with's holds on what start requests started
 	boot    time.Time
 	reaper  *proc.Reaper
 	stopped chan struct{} // closed when the stack begins to stop
@@ -154,8 +161,8 @@ func Run(ctx context.Context, plan *procfile.Plan, opts Options) error {
 				return err
 			}
 			in.log = l
-			defer l.close()
 		}
+		defer r.closeLogs()
 	}
 	for _, n := range opts.Notices {
 		r.out.event(r.self, n)
@@ -254,10 +261,17 @@ func (r *run) takeChanges() []change {
 func (r *run) loop(ctx context.Context) error {
 	allDone := make(chan struct{})
 	go func() {
-		for _, in := range r.insts {
+		// Instances are added only while the stack runs, and the
+		// instances already here end only once it stops: when the last
+		// is done, no more can come.
+		for i := 0; ; i++ {
+			in := r.instAt(i)
+			if in == nil {
+				close(allDone)
+				return
+			}
 			<-in.done
 		}
-		close(allDone)
 	}()
 	var tick <-chan time.Time
 	if r.opts.Live {

@@ -14,7 +14,7 @@ func (r *run) summary() string {
 	path := r.criticalPath()
 	var last time.Time
 	failed := 0
-	for _, in := range r.insts {
+	for _, in := range r.original() {
 		in.mu.Lock()
 		if in.everReady && in.readyAt.After(last) {
 			last = in.readyAt
@@ -47,7 +47,7 @@ func (r *run) summary() string {
 func (r *run) criticalPath() []*inst {
 	var end *inst
 	var endAt time.Time
-	for _, in := range r.insts {
+	for _, in := range r.original() {
 		in.mu.Lock()
 		at, ok := in.readyAt, in.everReady
 		in.mu.Unlock()

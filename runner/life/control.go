@@ -3,7 +3,7 @@ package life
 // ControlRequest is a request from another terminal to the running
 // supervisor.
 type ControlRequest struct {
-	Op    string   // "stop", "restart" or "reload"
+	Op    string   // "stop", "restart", "reload" or "start"
 	Names []string // process (web) or instance (web.2) names
 	Deps  bool     // restart: also what depends on them
 	Env   []string // reload: the environment to resolve the plan in
@@ -15,4 +15,7 @@ type ControlReply struct {
 	OK      bool   `json:"ok"`
 	Error   string `json:"error,omitempty"`
 	Message string `json:"message,omitempty"`
+	// Started names the instances a start request started (the others
+	// were running already): what its asker stops when done with them.
+	Started []string `json:"started,omitempty"`
 }

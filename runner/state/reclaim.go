@@ -89,6 +89,8 @@ func takeLock(ctx context.Context, d *Dir, o ReclaimOptions) error {
 	}
 	o.Say("stopping the earlier hiverun (pid %d) to take over", sup.PID)
 	o.Log.Write(time.Now(), "INFO", fmt.Sprintf("taking over: asked supervisor pid %d to stop", sup.PID))
+	// Its screen says who took over: the signal alone cannot.
+	_ = d.NoteStop(sup.PID, fmt.Sprintf("taken over by hiverun (pid %d) from another terminal", os.Getpid()))
 	// The lock is taken the moment the earlier supervisor lets go: no
 	// other hiverun can slip in between.
 	f, err := stopSupervisor(ctx, d, sup, o.Wait)

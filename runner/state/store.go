@@ -58,11 +58,7 @@ func NewStore(d *Dir, mem *Memory, log *Log, plan *procfile.Plan, selection []st
 	}
 	mem.Instances = nil
 	for _, in := range plan.Instances {
-		mem.Instances = append(mem.Instances, &Instance{
-			Name: in.Name, Process: in.Proc.Name, Command: in.Proc.Command, Port: in.Port,
-			PortOwned: in.PortOwned, Optional: in.Proc.Optional, Oneshot: in.Proc.Oneshot, State: life.Waiting,
-			Fingerprint: procfile.Fingerprint(in), Settings: settingsOf(in),
-		})
+		mem.Instances = append(mem.Instances, newRecord(in))
 	}
 	s := &Store{dir: d, log: log, now: now, mem: mem, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}), written: map[string]int{},
 		startup: &Startup{At: now(), Selection: selection, ReadyMS: map[string]int64{}, Reclaimed: reclaimed},
@@ -199,11 +195,28 @@ func (s *Store) changed() {
 	}
 }
 
+func newRecord(in *procfile.Instance) *Instance {
+	return &Instance{
+		Name: in.Name, Process: in.Proc.Name, Command: in.Proc.Command, Port: in.Port,
+		PortOwned: in.PortOwned, Optional: in.Proc.Optional, Oneshot: in.Proc.Oneshot, State: life.Waiting,
+		Fingerprint: procfile.Fingerprint(in), Settings: settingsOf(in),
+	}
+}
+
 // Record implements life.Journal.
 func (s *Store) Record(r life.Record) {
 	if r.Kind == life.RecLog {
 		s.log.Write(r.At, r.Level, r.Msg)
 		return
+	}
+	if r.Instance != nil {
+		// A process added to the running stack (run --with from another
+		// terminal) is remembered like those it started with.
+		s.mu.Lock()
+		if s.mem.Lookup(r.Instance.Name) == nil {
+			s.mem.Instances = append(s.mem.Instances, newRecord(r.Instance))
+		}
+		s.mu.Unlock()
 	}
 	if r.Kind == life.RecStarted {
 		// The pidfile is written with the next flush, off the path of
