@@ -383,7 +383,7 @@ func TestNoGoroutineLeak(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for i := 0; i < 20; i++ {
 		port := freePort(t) + i
-		h := newHarness(t, fmt.Sprintf("# hiverun: port=%d timeout=2s\napi: python3 -m http.server %d --bind 127.0.0.1\n# hiverun: depends=api\nweb: sh -c 'sleep 30 & exec sleep 31'\n# hiverun: oneshot\ntask: echo done\n", port, port))
+		h := newHarness(t, fmt.Sprintf("# hiverun: port=%d timeout=10s\napi: python3 -m http.server %d --bind 127.0.0.1\n# hiverun: depends=api\nweb: sh -c 'sleep 30 & exec sleep 31'\n# hiverun: oneshot\ntask: echo done\n", port, port))
 		res := h.start(t.Context(), nil)
 		if i%2 == 0 {
 			h.waitFor("| ready in", 10*time.Second)
