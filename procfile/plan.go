@@ -212,7 +212,7 @@ func LoadEnv(root string, files []string, inherited []string) (*Env, error) {
 	if files == nil {
 		def := filepath.Join(root, ".env")
 		if _, err := os.Stat(def); err == nil {
-			files = []string{def}
+			files = []string{shortPath(def)}
 		}
 	}
 	for _, f := range files {
@@ -223,6 +223,20 @@ func LoadEnv(root string, files []string, inherited []string) (*Env, error) {
 		env.Apply(ef)
 	}
 	return env, nil
+}
+
+// shortPath is p relative to the current folder when it lies inside it:
+// messages then say .env:3 as the user would type it.
+func shortPath(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	rel, err := filepath.Rel(wd, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return p
+	}
+	return rel
 }
 
 // expand replaces $VAR and ${VAR} from env; unknown variables become "".
