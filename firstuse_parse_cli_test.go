@@ -41,3 +41,37 @@ func TestEnvErrorNamesKey(t *testing.T) {
 		}
 	}
 }
+
+// TestAnnotationErrorsCLI: the quote error names the unterminated value;
+// a dotted name under an annotation gets foreman's reason.
+func TestAnnotationErrorsCLI(t *testing.T) {
+	for _, c := range []struct{ procfile, want string }{
+		{"# hiverun: port=6379 health=\"exec:redis-cli ping\nredis: redis-server\n",
+			`Procfile:1: annotation: the value of health is unterminated: health="exec:redis-cli ping has no closing "`},
+		{"# hiverun: port=8000\nweb.1: python3 -m http.server $PORT\n",
+			`Procfile:1: annotation is not directly above a process line: line 2 is not one: invalid process name "web.1", foreman ignores this line`},
+	} {
+		dir := project(t, map[string]string{"Procfile": c.procfile})
+		r := hiverun(t, dir, nil, "check")
+		if r.code != 2 || !strings.HasPrefix(r.stderr, c.want) || strings.Count(r.stderr, "\n") != 1 {
+			t.Errorf("exit %d, stderr %q\nwant %q", r.code, r.stderr, c.want)
+		}
+	}
+}
+
+// TestByteOrderMarkCLI: a Procfile saved with a BOM still runs its first
+// process; line 1 warns that foreman drops it, so check --strict fails.
+func TestByteOrderMarkCLI(t *testing.T) {
+	dir := project(t, map[string]string{"Procfile": "\uFEFFfirst: echo from-first\n"})
+	r := hiverun(t, dir, nil, "--no-color", "--no-timestamp")
+	if r.code != 0 || !strings.Contains(r.stdout, "first   | from-first\n") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.HasPrefix(r.stderr, "Procfile:1: warning: the file starts with a UTF-8 byte-order mark: foreman drops this line") {
+		t.Errorf("no warning on line 1: %q", r.stderr)
+	}
+	r = hiverun(t, dir, nil, "check", "--strict")
+	if r.code != 2 || !strings.HasPrefix(r.stderr, "Procfile:1: --strict: the file starts with a UTF-8 byte-order mark") {
+		t.Errorf("check --strict: exit %d %q", r.code, r.stderr)
+	}
+}

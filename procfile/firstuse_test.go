@@ -69,3 +69,43 @@ func TestEnvErrorsNameTheKey(t *testing.T) {
 		}
 	}
 }
+
+// TestAnnotationErrorsNameTheValue: an unbalanced quote says which value
+// is unterminated; a dropped line under an annotation says why foreman
+// drops it.
+func TestAnnotationErrorsNameTheValue(t *testing.T) {
+	cases := []struct {
+		src  string
+		line int
+		want string
+	}{
+		{"# hiverun: port=8000 health=\"exec:redis-cli ping\nweb: x\n", 1,
+			`annotation: the value of health is unterminated: health="exec:redis-cli ping has no closing " (check the quotes)`},
+		{"# hiverun: optional clean='tmp/*.pid  port=1\nweb: x\n", 1, `the value of clean is unterminated: clean='tmp/*.pid  port=1 has no closing '`},
+		{"# hiverun: \"optional\nweb: x\n", 1, `annotation: "optional has no closing "`},
+		{"# hiverun: port=8000\nweb.1: x\n", 1, `line 2 is not one: invalid process name "web.1", foreman ignores this line`},
+		{"# hiverun: port=8000\n  web: x\n", 1, `line 2 is not one: line starts with blanks, foreman ignores it`},
+	}
+	for _, c := range cases {
+		_, err := Parse("Procfile", strings.NewReader(c.src))
+		var pe *Error
+		if !errors.As(err, &pe) || pe.Line != c.line || !strings.Contains(pe.Msg, c.want) {
+			t.Errorf("%q:\n got %v\nwant line %d: %s", c.src, err, c.line, c.want)
+		}
+	}
+}
+
+// TestByteOrderMark: the first process still runs, and line 1 warns that
+// foreman drops it.
+func TestByteOrderMark(t *testing.T) {
+	pf := mustParse(t, "\uFEFFweb: x\nworker: y\n")
+	if len(pf.Processes) != 2 || pf.Processes[0].Name != "web" {
+		t.Fatalf("processes: %+v", pf.Processes)
+	}
+	if len(pf.Warnings) != 1 || pf.Warnings[0].Line != 1 || !strings.Contains(pf.Warnings[0].Message, "byte-order mark: foreman drops this line") {
+		t.Fatalf("warnings: %+v", pf.Warnings)
+	}
+	if pf := mustParse(t, "\uFEFF# hiverun: port=8000\nweb: x\n"); len(pf.Warnings) != 0 || pf.Processes[0].Port != "8000" {
+		t.Errorf("a comment on line 1 loses nothing in foreman: %+v", pf.Warnings)
+	}
+}
