@@ -75,3 +75,34 @@ func TestByteOrderMarkCLI(t *testing.T) {
 		t.Errorf("check --strict: exit %d %q", r.code, r.stderr)
 	}
 }
+
+// TestCheckedBeforeStart: a dir= folder that does not exist and two
+// owners of one port fail check and start alike, before anything runs.
+func TestCheckedBeforeStart(t *testing.T) {
+	cases := []struct {
+		name, procfile string
+		args           []string
+		want           string
+	}{
+		{"missing dir", "api: sleep 30\n# hiverun: dir=./frontend\nfrontend: ls\n", nil,
+			"Procfile:2: dir=./frontend: no such folder"},
+		{"dir is a file", "# hiverun: dir=notes.txt\nweb: ls\n", nil, "Procfile:1: dir=notes.txt: not a folder"},
+		{"same port", "# hiverun: port=8000\napi: sleep 30\nworker: sleep 30\n# hiverun: port=8000\nadmin: sleep 30\n", nil,
+			"Procfile:4: port 8000 is owned twice: by admin (port=8000 on line 4) and by api (port=8000 on line 1)"},
+		{"scaled onto another", "# hiverun: port=8000\napi: sleep 30\n# hiverun: port=8001\nadmin: sleep 30\n", []string{"-m", "api=3,admin=1"},
+			"Procfile:3: port 8001 is owned twice: by admin (port=8001 on line 3) and by api.2 (port=8000 on line 1, +1 for instance 2)"},
+		{"scaled after another", "# hiverun: port=8001\nadmin: sleep 30\n# hiverun: port=8000\napi: sleep 30\n", []string{"-m", "all=1,api=2"},
+			"Procfile:3: port 8001 is owned twice: by api.2 (port=8000 on line 3, +1 for instance 2) and by admin (port=8001 on line 1)"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := project(t, map[string]string{"Procfile": c.procfile, "notes.txt": "x"})
+			for _, cmd := range [][]string{{"check"}, {}} {
+				r := hiverun(t, dir, nil, append(cmd, c.args...)...)
+				if r.code != 2 || r.stdout != "" || !strings.HasPrefix(r.stderr, c.want) || strings.Count(r.stderr, "\n") != 1 {
+					t.Errorf("%v: exit %d, stdout %q, stderr %q\nwant %q", cmd, r.code, r.stdout, r.stderr, c.want)
+				}
+			}
+		})
+	}
+}

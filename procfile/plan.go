@@ -135,6 +135,9 @@ func Resolve(pf *Procfile, o Options) (*Plan, error) {
 			pl.Instances = append(pl.Instances, in)
 		}
 	}
+	if err := checkOwnedPorts(pl); err != nil {
+		return nil, err
+	}
 	return pl, nil
 }
 
@@ -182,6 +185,9 @@ func resolveInstance(pl *Plan, p *Process, n int, o Options) (*Instance, error) 
 			return nil, &Error{File: pf.File, Line: p.KeyLine("dir"), Msg: fmt.Sprintf("dir=%s: %v", p.Dir, err)}
 		}
 		in.Dir = filepath.Join(pl.Root, d)
+		if err := isFolder(in.Dir); err != nil {
+			return nil, &Error{File: pf.File, Line: p.KeyLine("dir"), Msg: fmt.Sprintf("dir=%s: %v", p.Dir, err)}
+		}
 	}
 	for _, g := range p.Clean {
 		g = expand(g, env)

@@ -338,6 +338,10 @@ other: o
 `
 	pf := mustParse(t, src)
 	pf.File = filepath.Join(t.TempDir(), "Procfile")
+	// dir= must name a folder that exists.
+	if err := os.MkdirAll(filepath.Join(filepath.Dir(pf.File), "sub", "other.1"), 0o700); err != nil {
+		t.Fatal(err)
+	}
 	pl, err := Resolve(pf, Options{Select: []string{"admin", "other"}})
 	if err != nil {
 		t.Fatal(err)
