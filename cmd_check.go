@@ -31,6 +31,9 @@ type checkProcess struct {
 	Signal    string   `json:"signal"`
 	GraceMS   int64    `json:"grace_ms"`
 	Instances int      `json:"instances"`
+	// PulledInBy is the process whose depends= runs this one, which -m
+	// does not name.
+	PulledInBy string `json:"pulled_in_by,omitempty"`
 }
 
 type checkReport struct {
@@ -88,7 +91,7 @@ func buildReport(plan *procfile.Plan) checkReport {
 			Name: p.Name, Command: p.Command, Line: p.Line, Depends: p.Depends,
 			TimeoutMS: p.Timeout.Milliseconds(), DelayMS: p.Delay.Milliseconds(),
 			Optional: p.Optional, Oneshot: p.Oneshot, Restart: p.Restart, Signal: p.Signal,
-			Instances: plan.Count[p.Name],
+			Instances: plan.Count[p.Name], PulledInBy: plan.PulledBy[p.Name],
 		}
 		if cp.Depends == nil {
 			cp.Depends = []string{}
@@ -152,4 +155,9 @@ func printReport(cmd *cobra.Command, rep checkReport) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, port, deps, check, timeout, strings.Join(flags, ","), cmdText)
 	}
 	tw.Flush()
+	for _, p := range rep.Processes {
+		if p.PulledInBy != "" {
+			fmt.Fprintf(out, "\n%s runs once although -m does not name it: %s depends on it\n", p.Name, p.PulledInBy)
+		}
+	}
 }

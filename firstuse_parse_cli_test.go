@@ -106,3 +106,37 @@ func TestCheckedBeforeStart(t *testing.T) {
 		})
 	}
 }
+
+// TestFormationRunsWhatItNames: -m without all= runs only what it names,
+// as foreman does; what a running process depends on still runs once and
+// check says why; a dependency set to 0 is an error.
+func TestFormationRunsWhatItNames(t *testing.T) {
+	dir := project(t, map[string]string{"Procfile": `# hiverun: oneshot
+redis: echo redis-ran
+# hiverun: oneshot depends=redis
+worker: echo worker-ran $PS
+# hiverun: oneshot
+web: echo web-ran $PS
+`})
+	r := hiverun(t, dir, nil, "--no-color", "--no-timestamp", "-m", "worker=1")
+	if r.code != 0 || !strings.Contains(r.stdout, "| worker-ran worker.1\n") || !strings.Contains(r.stdout, "| redis-ran\n") || strings.Contains(r.stdout, "web") {
+		t.Fatalf("-m worker=1: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = hiverun(t, dir, nil, "--no-color", "--no-timestamp", "-m", "web=2")
+	if r.code != 0 || !strings.Contains(r.stdout, "| web-ran web.2\n") || strings.Contains(r.stdout, "worker") || strings.Contains(r.stdout, "redis") {
+		t.Fatalf("-m web=2: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = hiverun(t, dir, nil, "check", "-m", "worker=1")
+	if r.code != 0 || !strings.Contains(r.stdout, "redis runs once although -m does not name it: worker depends on it\n") {
+		t.Fatalf("check -m worker=1: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = hiverun(t, dir, nil, "-m", "worker=1,redis=0")
+	if r.code != 2 || !strings.HasPrefix(r.stderr, "Procfile:3: worker depends on redis, which the formation leaves out (redis=0)") || r.stdout != "" {
+		t.Fatalf("-m worker=1,redis=0: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// all= keeps foreman's meaning: every process not named.
+	r = hiverun(t, dir, nil, "--no-color", "--no-timestamp", "-m", "all=1,web=0")
+	if r.code != 0 || !strings.Contains(r.stdout, "worker-ran") || !strings.Contains(r.stdout, "redis-ran") || strings.Contains(r.stdout, "web-ran") {
+		t.Fatalf("-m all=1,web=0: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

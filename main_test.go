@@ -180,7 +180,7 @@ redis: redis-server --port $PORT
 web: npm start
 dropped line
 `, "web/.keep": ""})
-	r := hiverun(t, dir, nil, "check", "--json", "-m", "web=2")
+	r := hiverun(t, dir, nil, "check", "--json", "-m", "all=1,web=2")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}

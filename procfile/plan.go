@@ -52,6 +52,9 @@ type Plan struct {
 	Selected  []*Process
 	Instances []*Instance
 	Count     map[string]int // instances per process (selected or not)
+	// PulledBy names, for a process -m does not name, the process whose
+	// depends= makes it start once all the same.
+	PulledBy map[string]string
 	BasePort  int
 	opts      Options
 }
@@ -105,7 +108,7 @@ func Resolve(pf *Procfile, o Options) (*Plan, error) {
 			base = n
 		}
 	}
-	count, err := ParseFormation(pf, o.Formation)
+	form, err := parseFormation(pf, o.Formation)
 	if err != nil {
 		return nil, err
 	}
@@ -113,20 +116,17 @@ func Resolve(pf *Procfile, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl := &Plan{Procfile: pf, Root: root, Env: env, Count: count, BasePort: base, opts: o}
+	pulled, err := form.complete(pf, selected, o)
+	if err != nil {
+		return nil, err
+	}
+	count := form.count
+	pl := &Plan{Procfile: pf, Root: root, Env: env, Count: count, PulledBy: pulled, BasePort: base, opts: o}
 	for _, p := range pf.Processes {
 		if !selected[p.Name] {
 			continue
 		}
 		pl.Selected = append(pl.Selected, p)
-		if count[p.Name] > 0 {
-			for _, d := range p.Depends {
-				if count[d] == 0 && !(o.NoDeps && !selected[d]) {
-					return nil, &Error{File: pf.File, Line: p.KeyLine("depends"),
-						Msg: fmt.Sprintf("%s depends on %s, which the formation leaves out (%s=0)", p.Name, d, d)}
-				}
-			}
-		}
 		for n := 1; n <= count[p.Name]; n++ {
 			in, err := resolveInstance(pl, p, n, o)
 			if err != nil {
@@ -134,6 +134,9 @@ func Resolve(pf *Procfile, o Options) (*Plan, error) {
 			}
 			pl.Instances = append(pl.Instances, in)
 		}
+	}
+	if len(pl.Instances) == 0 {
+		return nil, &Error{Msg: fmt.Sprintf("-m %s: the formation leaves out every process (without all=, -m starts only the processes it names)", o.Formation)}
 	}
 	if err := checkOwnedPorts(pl); err != nil {
 		return nil, err
@@ -248,43 +251,6 @@ func shortPath(p string) string {
 // expand replaces $VAR and ${VAR} from env; unknown variables become "".
 func expand(s string, env *Env) string {
 	return os.Expand(s, func(k string) string { return env.Values[k] })
-}
-
-// ParseFormation reads "all=1,web=2" into a count for every process.
-func ParseFormation(pf *Procfile, spec string) (map[string]int, error) {
-	count := map[string]int{}
-	for _, p := range pf.Processes {
-		count[p.Name] = 1
-	}
-	if strings.TrimSpace(spec) == "" {
-		return count, nil
-	}
-	explicit := map[string]bool{}
-	all := -1
-	for _, part := range strings.Split(spec, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		n, err := strconv.Atoi(v)
-		if !ok || err != nil || n < 0 || n > 1000 {
-			return nil, &Error{Msg: fmt.Sprintf("formation %q: expected NAME=COUNT pairs like all=1,web=2 (COUNT 0-1000), got %q", spec, part)}
-		}
-		if k == "all" {
-			all = n
-			continue
-		}
-		if pf.Lookup(k) == nil {
-			return nil, &Error{Msg: fmt.Sprintf("formation %q: unknown process %q (known: %s)", spec, k, names(pf))}
-		}
-		count[k] = n
-		explicit[k] = true
-	}
-	if all >= 0 {
-		for _, p := range pf.Processes {
-			if !explicit[p.Name] {
-				count[p.Name] = all
-			}
-		}
-	}
-	return count, nil
 }
 
 func names(pf *Procfile) string {

@@ -204,8 +204,9 @@ func TestResolveForemanPorts(t *testing.T) {
 		want map[string]int // instance -> PORT
 	}{
 		{"default", Options{}, map[string]int{"web.1": 5000, "worker.1": 5100, "api.1": 8000, "clock.1": 5300}},
+		// Without all=, -m runs only what it names (clock: 0), as foreman.
 		{"-p and formation", Options{BasePort: 3000, Formation: "web=2,worker=0,api=3"},
-			map[string]int{"web.1": 3000, "web.2": 3001, "api.1": 8000, "api.2": 8001, "api.3": 8002, "clock.1": 3300}},
+			map[string]int{"web.1": 3000, "web.2": 3001, "api.1": 8000, "api.2": 8001, "api.3": 8002}},
 		{"PORT inherited", Options{Inherited: []string{"PORT=4000"}}, map[string]int{"web.1": 4000, "worker.1": 4100, "api.1": 8000, "clock.1": 4300}},
 		{"subset keeps ports", Options{Select: []string{"clock"}}, map[string]int{"clock.1": 5300}},
 		{"all=2", Options{Formation: "all=2,clock=0"}, map[string]int{"web.1": 5000, "web.2": 5001, "worker.1": 5100, "worker.2": 5101, "api.1": 8000, "api.2": 8001}},
