@@ -55,8 +55,8 @@ type Plan struct {
 	// PulledBy names, for a process -m does not name, the process whose
 	// depends= makes it start once all the same.
 	PulledBy map[string]string
-	BasePort  int
-	opts      Options
+	BasePort int
+	opts     Options
 }
 
 // ResolveOne resolves the first instance of p whatever the formation says,
