@@ -3,6 +3,7 @@
 package main_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -138,5 +139,91 @@ web: echo web-ran $PS
 	r = hiverun(t, dir, nil, "--no-color", "--no-timestamp", "-m", "all=1,web=0")
 	if r.code != 0 || !strings.Contains(r.stdout, "worker-ran") || !strings.Contains(r.stdout, "redis-ran") || strings.Contains(r.stdout, "web-ran") {
 		t.Fatalf("-m all=1,web=0: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestForemanOptionFile: .foreman in the current folder sets what the
+// command line leaves unset, as foreman reads it; flags win.
+func TestForemanOptionFile(t *testing.T) {
+	dir := project(t, map[string]string{
+		".foreman":     "---\n# the team's defaults\nprocfile: Procfile.dev\nport: 7000\nformation: 'web=2'\nenv: \"dev.env\"\ntimeout: 3\napp: shop\n",
+		"Procfile.dev": "# hiverun: oneshot\nweb: echo \"web $PS $PORT $GREETING\"\n# hiverun: oneshot\nworker: echo \"worker $PS $PORT\"\n",
+		"Procfile":     "other: echo wrong-procfile\n",
+		"dev.env":      "GREETING=from-dev-env\n",
+	})
+	r := hiverun(t, dir, nil, "--no-color", "--no-timestamp")
+	for _, want := range []string{"| web web.1 7000 from-dev-env\n", "| web web.2 7001 from-dev-env\n"} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Fatalf("exit %d, want %q in\n%s%s", r.code, want, r.stdout, r.stderr)
+		}
+	}
+	if strings.Contains(r.stdout, "worker") || strings.Contains(r.stdout, "wrong-procfile") {
+		t.Errorf("ran what .foreman leaves out:\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stderr, `.foreman:8: warning: hiverun does not read "app"`) {
+		t.Errorf("no warning for a key hiverun does not read: %q", r.stderr)
+	}
+	r = hiverun(t, dir, nil, "check", "--json")
+	if !strings.Contains(r.stdout, `"grace_ms": 3000`) {
+		t.Errorf("timeout: 3 not taken:\n%s", r.stdout)
+	}
+	// Command-line flags win.
+	r = hiverun(t, dir, nil, "--no-color", "--no-timestamp", "-p", "8000", "-m", "all=1", "-t", "2")
+	if r.code != 0 || !strings.Contains(r.stdout, "| web web.1 8000 from-dev-env\n") || !strings.Contains(r.stdout, "| worker worker.1 8100\n") {
+		t.Fatalf("flags over .foreman: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = hiverun(t, dir, nil, "check", "--json", "-t", "2", "-f", "Procfile", "-m", "other=1")
+	if !strings.Contains(r.stdout, `"grace_ms": 2000`) || !strings.Contains(r.stdout, `"name": "other"`) {
+		t.Errorf("-t, -f and -m over .foreman:\n%s%s", r.stdout, r.stderr)
+	}
+
+	// root: and concurrency: (formation's older name).
+	dir = project(t, map[string]string{
+		".foreman":     "root: app\nconcurrency: worker=1\n",
+		"app/Procfile": "# hiverun: oneshot\nweb: echo web-ran\n# hiverun: oneshot\nworker: pwd\n",
+	})
+	r = hiverun(t, dir, nil, "--no-color", "--no-timestamp")
+	if r.code != 0 || !strings.Contains(r.stdout, "/app\n") || strings.Contains(r.stdout, "web-ran") {
+		t.Fatalf("root/concurrency: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// A value foreman could not use either is an error with its line.
+	dir = project(t, map[string]string{".foreman": "procfile: Procfile\nport: abc\n", "Procfile": "web: sleep 30\n"})
+	for _, args := range [][]string{{"check"}, {}} {
+		r = hiverun(t, dir, nil, args...)
+		if r.code != 2 || !strings.HasPrefix(r.stderr, ".foreman:2: port: abc: expected a port number") || r.stdout != "" {
+			t.Errorf("%v with port: abc: exit %d\n%s%s", args, r.code, r.stdout, r.stderr)
+		}
+	}
+}
+
+// TestDotenvWhichLoaded: with -f other/Procfile, a .env in the current
+// folder is not the one loaded, and one line says so.
+func TestDotenvWhichLoaded(t *testing.T) {
+	dir := project(t, map[string]string{
+		".env":           "WHERE=current-folder\n",
+		"other/Procfile": "# hiverun: oneshot\nshow: echo \"where=$WHERE\"\n",
+		"other/.env":     "WHERE=procfile-folder\n",
+		"bare/Procfile":  "# hiverun: oneshot\nshow: echo \"where=$WHERE\"\n",
+	})
+	r := hiverun(t, dir, nil, "--no-color", "--no-timestamp", "-f", "other/Procfile")
+	const want = "hiverun: loaded other/.env, the Procfile's folder's, not ./.env (-e .env loads this one)\n"
+	if r.code != 0 || !strings.Contains(r.stdout, "| where=procfile-folder\n") || r.stderr != want {
+		t.Fatalf("exit %d\n%s\nstderr %q, want %q", r.code, r.stdout, r.stderr, want)
+	}
+	r = hiverun(t, dir, nil, "--no-color", "--no-timestamp", "-f", "bare/Procfile")
+	if r.code != 0 || !strings.Contains(r.stdout, "| where=\n") || strings.Count(r.stderr, "\n") != 1 ||
+		!strings.HasPrefix(r.stderr, "hiverun: ./.env is not loaded: hiverun reads .env from the Procfile's folder (bare), which has none") {
+		t.Fatalf("exit %d\n%s\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+	// Said nowhere else: -e names the file, or the folders are one.
+	for _, args := range [][]string{{"check", "-f", "other/Procfile", "-e", "other/.env"}, {"check", "-f", "./Procfile"}} {
+		d := dir
+		if args[2] == "./Procfile" {
+			d = filepath.Join(dir, "other")
+		}
+		if r := hiverun(t, d, nil, args...); r.code != 0 || strings.Contains(r.stderr, ".env") {
+			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package procfile
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -107,5 +108,28 @@ func TestByteOrderMark(t *testing.T) {
 	}
 	if pf := mustParse(t, "\uFEFF# hiverun: port=8000\nweb: x\n"); len(pf.Warnings) != 0 || pf.Processes[0].Port != "8000" {
 		t.Errorf("a comment on line 1 loses nothing in foreman: %+v", pf.Warnings)
+	}
+}
+
+// TestParseForemanFile: foreman's option file as the YAML it is written in.
+func TestParseForemanFile(t *testing.T) {
+	opts, err := ParseForemanFile(".foreman", []byte("---\n# c\nport: 5000 # base\nformation: \"all=1,web=2\"\nenv: '.env,it''s.env'\nroot:\nprocfile: ~\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range opts {
+		got = append(got, fmt.Sprintf("%d %s=%s", o.Line, o.Key, o.Value))
+	}
+	want := []string{"3 port=5000", "4 formation=all=1,web=2", "5 env=.env,it's.env"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("options %q, want %q", got, want)
+	}
+	for src, line := range map[string]int{"port: 1\n  nested: x\n": 2, "- a\n": 1, "env: [a, b]\n": 1, "env: \"a\n": 1, "port 5000\n": 1} {
+		_, err := ParseForemanFile(".foreman", []byte(src))
+		var pe *Error
+		if !errors.As(err, &pe) || pe.Line != line {
+			t.Errorf("%q: %v, want an error on line %d", src, err, line)
+		}
 	}
 }
