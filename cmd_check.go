@@ -37,10 +37,12 @@ type checkProcess struct {
 }
 
 type checkReport struct {
-	Procfile   string             `json:"procfile"`
-	Processes  []checkProcess     `json:"processes"`
-	StartOrder []string           `json:"start_order"`
-	Warnings   []procfile.Warning `json:"warnings"`
+	Procfile   string         `json:"procfile"`
+	Processes  []checkProcess `json:"processes"`
+	StartOrder []string       `json:"start_order"`
+	// StartGroups are the processes that start together, in turn.
+	StartGroups [][]string         `json:"start_groups"`
+	Warnings    []procfile.Warning `json:"warnings"`
 }
 
 func newCheckCmd(g *globals) *cobra.Command {
@@ -82,7 +84,7 @@ readiness checks. Exit 2 on any error; with --strict also on a warning
 }
 
 func buildReport(plan *procfile.Plan) checkReport {
-	rep := checkReport{Procfile: plan.Procfile.File, StartOrder: plan.StartOrder(), Warnings: plan.Procfile.Warnings}
+	rep := checkReport{Procfile: plan.Procfile.File, StartOrder: plan.StartOrder(), StartGroups: plan.StartGroups(), Warnings: plan.Procfile.Warnings}
 	if rep.Warnings == nil {
 		rep.Warnings = []procfile.Warning{}
 	}
@@ -118,7 +120,11 @@ func buildReport(plan *procfile.Plan) checkReport {
 
 func printReport(cmd *cobra.Command, rep checkReport) {
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "%s: %d process(es), start order: %s\n\n", rep.Procfile, len(rep.Processes), strings.Join(rep.StartOrder, " → "))
+	groups := make([]string, len(rep.StartGroups))
+	for i, g := range rep.StartGroups {
+		groups[i] = strings.Join(g, ", ")
+	}
+	fmt.Fprintf(out, "%s: %d process(es), start order: %s\n\n", rep.Procfile, len(rep.Processes), strings.Join(groups, " → "))
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tPORT\tDEPENDS\tCHECK\tTIMEOUT\tFLAGS\tCOMMAND")
 	for _, p := range rep.Processes {

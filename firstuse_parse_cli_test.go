@@ -3,6 +3,8 @@
 package main_test
 
 import (
+	"encoding/json"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -225,5 +227,31 @@ func TestDotenvWhichLoaded(t *testing.T) {
 		if r := hiverun(t, d, nil, args...); r.code != 0 || strings.Contains(r.stderr, ".env") {
 			t.Errorf("%v: exit %d, stderr %q", args, r.code, r.stderr)
 		}
+	}
+}
+
+// TestCheckStartGroups: check shows the start order as the groups that
+// start together.
+func TestCheckStartGroups(t *testing.T) {
+	dir := project(t, map[string]string{"Procfile": `redis: redis-server --port 6399
+# hiverun: oneshot depends=redis
+migrate: ./migrate.sh
+# hiverun: depends=migrate,redis
+web: python3 -m http.server $PORT
+# hiverun: depends=web,redis
+worker: ./worker
+static: python3 -m http.server $PORT
+clock: ./clock
+`})
+	r := hiverun(t, dir, nil, "check")
+	if r.code != 0 || !strings.Contains(r.stdout, "start order: redis, static, clock → migrate → web → worker\n") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = hiverun(t, dir, nil, "check", "--json", "-m", "worker=1")
+	var rep struct {
+		Groups [][]string `json:"start_groups"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || fmt.Sprint(rep.Groups) != "[[redis] [migrate] [web] [worker]]" {
+		t.Fatalf("start_groups %v (%v)\n%s%s", rep.Groups, err, r.stdout, r.stderr)
 	}
 }

@@ -323,6 +323,38 @@ func (pl *Plan) StartOrder() []string {
 	return out
 }
 
+// StartGroups lists the processes that run in the order they start: each
+// group starts together, once the groups before it are ready, as far as
+// dependencies decide (Procfile order within a group). A process the
+// formation leaves out is in none.
+func (pl *Plan) StartGroups() [][]string {
+	level := map[string]int{}
+	var groups [][]string
+	for _, name := range pl.StartOrder() {
+		if pl.Count[name] == 0 {
+			continue
+		}
+		l := 0
+		for _, d := range pl.Procfile.Lookup(name).Depends {
+			if dl, ok := level[d]; ok && dl+1 > l {
+				l = dl + 1
+			}
+		}
+		level[name] = l
+		for len(groups) <= l {
+			groups = append(groups, nil)
+		}
+		groups[l] = append(groups[l], name)
+	}
+	// Within a group, the Procfile's order, whatever StartOrder's passes.
+	for _, g := range groups {
+		sort.SliceStable(g, func(i, j int) bool {
+			return pl.Procfile.Lookup(g[i]).Index < pl.Procfile.Lookup(g[j]).Index
+		})
+	}
+	return groups
+}
+
 // SortedKeys returns the keys of m in order.
 func SortedKeys(m map[string]string) []string {
 	out := make([]string, 0, len(m))
