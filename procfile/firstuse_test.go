@@ -133,3 +133,24 @@ func TestParseForemanFile(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseForemanFile(f *testing.F) {
+	for _, s := range []string{"port: 5000\n", "---\nenv: '.env,x''y'\nformation: \"all=1\" # c\n", "root:\n  - x\n", "timeout: \"\\q\"\n"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		opts, err := ParseForemanFile(".foreman", []byte(src))
+		if err != nil {
+			var pe *Error
+			if !errors.As(err, &pe) || strings.Contains(pe.Msg, "\n") || pe.Line < 1 && !strings.Contains(pe.Msg, "NUL") {
+				t.Fatalf("error %T %q", err, err)
+			}
+			return
+		}
+		for _, o := range opts {
+			if o.Key == "" || o.Value == "" || o.Line < 1 {
+				t.Fatalf("option %+v", o)
+			}
+		}
+	})
+}
