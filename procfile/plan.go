@@ -323,10 +323,11 @@ func (pl *Plan) StartOrder() []string {
 	return out
 }
 
-// StartGroups lists the processes that run in the order they start: each
-// group starts together, once the groups before it are ready, as far as
-// dependencies decide (Procfile order within a group). A process the
-// formation leaves out is in none.
+// StartGroups lists the processes that run in the order they start: the
+// first group at once, each further one as what its members depend on
+// becomes ready (a process is one group after its deepest dependency;
+// Procfile order within a group). A process the formation leaves out is
+// in none.
 func (pl *Plan) StartGroups() [][]string {
 	level := map[string]int{}
 	var groups [][]string

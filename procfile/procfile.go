@@ -1,7 +1,7 @@
 // Package procfile reads a foreman Procfile with hiverun's annotations and
 // .env files into a plain model, and resolves that model into a plan of
 // process instances. It starts no processes and does no I/O beyond reading
-// the files it is given.
+// the files it is given and checking that dir= folders exist.
 package procfile
 
 import (
