@@ -161,9 +161,11 @@ func printReport(cmd *cobra.Command, rep checkReport) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, port, deps, check, timeout, strings.Join(flags, ","), cmdText)
 	}
 	tw.Flush()
+	sep := "\n"
 	for _, p := range rep.Processes {
 		if p.PulledInBy != "" {
-			fmt.Fprintf(out, "\n%s runs once although -m does not name it: %s depends on it\n", p.Name, p.PulledInBy)
+			fmt.Fprintf(out, "%s%s runs once although -m does not name it: %s depends on it\n", sep, p.Name, p.PulledInBy)
+			sep = ""
 		}
 	}
 }
