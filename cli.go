@@ -16,6 +16,13 @@ import (
 
 // globals are the flags every command shares (SPEC §8).
 type globals struct {
+	// flags tells which flags the command line set: those win over
+	// .foreman, which fills in the others once (foremanRead).
+	flags       interface{ Changed(name string) bool }
+	foremanRead bool
+	foremanErr  error
+	noted       map[string]bool
+
 	procfile    string
 	envFiles    []string
 	formation   string
@@ -65,6 +72,7 @@ plus what they depend on, in the foreground.`,
 		},
 	}
 	f := root.PersistentFlags()
+	g.flags = f
 	f.StringVarP(&g.procfile, "procfile", "f", "", "Procfile to read (default: Procfile in --root or the current folder)")
 	f.StringSliceVarP(&g.envFiles, "env", "e", nil, "env file(s) to load instead of .env (repeatable or comma-separated)")
 	f.StringVarP(&g.formation, "formation", "m", "", "instances per process, e.g. all=1,web=2 (web=0 leaves web out)")
@@ -97,6 +105,8 @@ A second Ctrl-C kills at once.`,
 
 // procfilePath is -f, else Procfile in --root, else ./Procfile.
 func (g *globals) procfilePath() string {
+	// A broken .foreman is reported by parse; status and stop go on.
+	_ = g.readForemanFile()
 	if g.procfile != "" {
 		return g.procfile
 	}
@@ -108,6 +118,9 @@ func (g *globals) procfilePath() string {
 
 // parse reads the Procfile.
 func (g *globals) parse() (*procfile.Procfile, error) {
+	if err := g.readForemanFile(); err != nil {
+		return nil, err
+	}
 	name := g.procfilePath()
 	f, err := os.Open(name)
 	if err != nil {
@@ -160,6 +173,12 @@ func (g *globals) planIn(selection, environ []string) (*procfile.Plan, error) {
 
 // envFileList splits -e values; nil means the default .env.
 func (g *globals) envFileList() ([]string, error) {
+	if err := g.readForemanFile(); err != nil {
+		return nil, err
+	}
+	if g.envFiles == nil {
+		g.noteOtherDotenv()
+	}
 	var files []string
 	for _, e := range g.envFiles {
 		for _, part := range strings.Split(e, ",") {

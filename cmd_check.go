@@ -31,13 +31,18 @@ type checkProcess struct {
 	Signal    string   `json:"signal"`
 	GraceMS   int64    `json:"grace_ms"`
 	Instances int      `json:"instances"`
+	// PulledInBy is the process whose depends= runs this one, which -m
+	// does not name.
+	PulledInBy string `json:"pulled_in_by,omitempty"`
 }
 
 type checkReport struct {
-	Procfile   string             `json:"procfile"`
-	Processes  []checkProcess     `json:"processes"`
-	StartOrder []string           `json:"start_order"`
-	Warnings   []procfile.Warning `json:"warnings"`
+	Procfile   string         `json:"procfile"`
+	Processes  []checkProcess `json:"processes"`
+	StartOrder []string       `json:"start_order"`
+	// StartGroups are the processes that start together, in turn.
+	StartGroups [][]string         `json:"start_groups"`
+	Warnings    []procfile.Warning `json:"warnings"`
 }
 
 func newCheckCmd(g *globals) *cobra.Command {
@@ -79,7 +84,7 @@ readiness checks. Exit 2 on any error; with --strict also on a warning
 }
 
 func buildReport(plan *procfile.Plan) checkReport {
-	rep := checkReport{Procfile: plan.Procfile.File, StartOrder: plan.StartOrder(), Warnings: plan.Procfile.Warnings}
+	rep := checkReport{Procfile: plan.Procfile.File, StartOrder: plan.StartOrder(), StartGroups: plan.StartGroups(), Warnings: plan.Procfile.Warnings}
 	if rep.Warnings == nil {
 		rep.Warnings = []procfile.Warning{}
 	}
@@ -88,7 +93,7 @@ func buildReport(plan *procfile.Plan) checkReport {
 			Name: p.Name, Command: p.Command, Line: p.Line, Depends: p.Depends,
 			TimeoutMS: p.Timeout.Milliseconds(), DelayMS: p.Delay.Milliseconds(),
 			Optional: p.Optional, Oneshot: p.Oneshot, Restart: p.Restart, Signal: p.Signal,
-			Instances: plan.Count[p.Name],
+			Instances: plan.Count[p.Name], PulledInBy: plan.PulledBy[p.Name],
 		}
 		if cp.Depends == nil {
 			cp.Depends = []string{}
@@ -115,7 +120,11 @@ func buildReport(plan *procfile.Plan) checkReport {
 
 func printReport(cmd *cobra.Command, rep checkReport) {
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "%s: %d process(es), start order: %s\n\n", rep.Procfile, len(rep.Processes), strings.Join(rep.StartOrder, " → "))
+	groups := make([]string, len(rep.StartGroups))
+	for i, g := range rep.StartGroups {
+		groups[i] = strings.Join(g, ", ")
+	}
+	fmt.Fprintf(out, "%s: %d process(es), start order: %s\n\n", rep.Procfile, len(rep.Processes), strings.Join(groups, " → "))
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tPORT\tDEPENDS\tCHECK\tTIMEOUT\tFLAGS\tCOMMAND")
 	for _, p := range rep.Processes {
@@ -152,4 +161,11 @@ func printReport(cmd *cobra.Command, rep checkReport) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", p.Name, port, deps, check, timeout, strings.Join(flags, ","), cmdText)
 	}
 	tw.Flush()
+	sep := "\n"
+	for _, p := range rep.Processes {
+		if p.PulledInBy != "" {
+			fmt.Fprintf(out, "%s%s runs once although -m does not name it: %s depends on it\n", sep, p.Name, p.PulledInBy)
+			sep = ""
+		}
+	}
 }

@@ -179,8 +179,8 @@ redis: redis-server --port $PORT
 # hiverun: dir=web delay=1s restart=on-failure
 web: npm start
 dropped line
-`})
-	r := hiverun(t, dir, nil, "check", "--json", "-m", "web=2")
+`, "web/.keep": ""})
+	r := hiverun(t, dir, nil, "check", "--json", "-m", "all=1,web=2")
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}

@@ -30,6 +30,12 @@ func parseAnnotation(words string) ([]pair, error) {
 	p.ParseBacktick = false
 	list, err := p.Parse(words)
 	if err != nil {
+		if word, q, ok := unclosedQuote(words); ok {
+			if k, _, isPair := strings.Cut(word, "="); isPair && !strings.ContainsAny(k, `"'`) {
+				return nil, fmt.Errorf("annotation: the value of %s is unterminated: %s has no closing %c (check the quotes)", k, word, q)
+			}
+			return nil, fmt.Errorf("annotation: %s has no closing %c (check the quotes)", word, q)
+		}
 		return nil, fmt.Errorf("annotation: %s (check the quotes)", strings.TrimPrefix(err.Error(), "invalid command line string"))
 	}
 	if p.Position >= 0 {
@@ -45,6 +51,35 @@ func parseAnnotation(words string) ([]pair, error) {
 		out = append(out, pair{key: k, value: v, hasValue: ok})
 	}
 	return out, nil
+}
+
+// unclosedQuote finds the word whose quote is never closed, as a shell
+// reads quotes: the word runs from its start to the end of the line.
+func unclosedQuote(words string) (word string, quote byte, ok bool) {
+	start := -1
+	var q byte
+	for i := 0; i < len(words); i++ {
+		c := words[i]
+		switch {
+		case q == 0 && (c == ' ' || c == '\t'):
+			start = -1
+			continue
+		case start < 0:
+			start = i
+		}
+		switch {
+		case c == '\\' && q != '\'':
+			i++
+		case q == 0 && (c == '"' || c == '\''):
+			q = c
+		case c == q:
+			q = 0
+		}
+	}
+	if q == 0 || start < 0 {
+		return "", 0, false
+	}
+	return strings.TrimRight(words[start:], " \t"), q, true
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)

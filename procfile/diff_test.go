@@ -200,6 +200,10 @@ func TestSettingsOfProcfileEdits(t *testing.T) {
 	settings := func(t *testing.T, procfile, env string) Settings {
 		t.Helper()
 		dir := t.TempDir()
+		// dir= must name a folder that exists.
+		if err := os.Mkdir(filepath.Join(dir, "web"), 0o700); err != nil {
+			t.Fatal(err)
+		}
 		if env != "" {
 			if err := os.WriteFile(filepath.Join(dir, ".env"), []byte(env), 0o600); err != nil {
 				t.Fatal(err)

@@ -52,8 +52,11 @@ type Plan struct {
 	Selected  []*Process
 	Instances []*Instance
 	Count     map[string]int // instances per process (selected or not)
-	BasePort  int
-	opts      Options
+	// PulledBy names, for a process -m does not name, the process whose
+	// depends= makes it start once all the same.
+	PulledBy map[string]string
+	BasePort int
+	opts     Options
 }
 
 // ResolveOne resolves the first instance of p whatever the formation says,
@@ -105,7 +108,7 @@ func Resolve(pf *Procfile, o Options) (*Plan, error) {
 			base = n
 		}
 	}
-	count, err := ParseFormation(pf, o.Formation)
+	form, err := parseFormation(pf, o.Formation)
 	if err != nil {
 		return nil, err
 	}
@@ -113,20 +116,17 @@ func Resolve(pf *Procfile, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl := &Plan{Procfile: pf, Root: root, Env: env, Count: count, BasePort: base, opts: o}
+	pulled, err := form.complete(pf, selected, o)
+	if err != nil {
+		return nil, err
+	}
+	count := form.count
+	pl := &Plan{Procfile: pf, Root: root, Env: env, Count: count, PulledBy: pulled, BasePort: base, opts: o}
 	for _, p := range pf.Processes {
 		if !selected[p.Name] {
 			continue
 		}
 		pl.Selected = append(pl.Selected, p)
-		if count[p.Name] > 0 {
-			for _, d := range p.Depends {
-				if count[d] == 0 && !(o.NoDeps && !selected[d]) {
-					return nil, &Error{File: pf.File, Line: p.KeyLine("depends"),
-						Msg: fmt.Sprintf("%s depends on %s, which the formation leaves out (%s=0)", p.Name, d, d)}
-				}
-			}
-		}
 		for n := 1; n <= count[p.Name]; n++ {
 			in, err := resolveInstance(pl, p, n, o)
 			if err != nil {
@@ -134,6 +134,12 @@ func Resolve(pf *Procfile, o Options) (*Plan, error) {
 			}
 			pl.Instances = append(pl.Instances, in)
 		}
+	}
+	if len(pl.Instances) == 0 {
+		return nil, &Error{Msg: fmt.Sprintf("-m %s: the formation leaves out every process (without all=, -m starts only the processes it names)", o.Formation)}
+	}
+	if err := checkOwnedPorts(pl); err != nil {
+		return nil, err
 	}
 	return pl, nil
 }
@@ -182,6 +188,9 @@ func resolveInstance(pl *Plan, p *Process, n int, o Options) (*Instance, error) 
 			return nil, &Error{File: pf.File, Line: p.KeyLine("dir"), Msg: fmt.Sprintf("dir=%s: %v", p.Dir, err)}
 		}
 		in.Dir = filepath.Join(pl.Root, d)
+		if err := isFolder(in.Dir); err != nil {
+			return nil, &Error{File: pf.File, Line: p.KeyLine("dir"), Msg: fmt.Sprintf("dir=%s: %v", p.Dir, err)}
+		}
 	}
 	for _, g := range p.Clean {
 		g = expand(g, env)
@@ -212,7 +221,7 @@ func LoadEnv(root string, files []string, inherited []string) (*Env, error) {
 	if files == nil {
 		def := filepath.Join(root, ".env")
 		if _, err := os.Stat(def); err == nil {
-			files = []string{def}
+			files = []string{shortPath(def)}
 		}
 	}
 	for _, f := range files {
@@ -225,46 +234,23 @@ func LoadEnv(root string, files []string, inherited []string) (*Env, error) {
 	return env, nil
 }
 
+// shortPath is p relative to the current folder when it lies inside it:
+// messages then say .env:3 as the user would type it.
+func shortPath(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	rel, err := filepath.Rel(wd, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return p
+	}
+	return rel
+}
+
 // expand replaces $VAR and ${VAR} from env; unknown variables become "".
 func expand(s string, env *Env) string {
 	return os.Expand(s, func(k string) string { return env.Values[k] })
-}
-
-// ParseFormation reads "all=1,web=2" into a count for every process.
-func ParseFormation(pf *Procfile, spec string) (map[string]int, error) {
-	count := map[string]int{}
-	for _, p := range pf.Processes {
-		count[p.Name] = 1
-	}
-	if strings.TrimSpace(spec) == "" {
-		return count, nil
-	}
-	explicit := map[string]bool{}
-	all := -1
-	for _, part := range strings.Split(spec, ",") {
-		k, v, ok := strings.Cut(strings.TrimSpace(part), "=")
-		n, err := strconv.Atoi(v)
-		if !ok || err != nil || n < 0 || n > 1000 {
-			return nil, &Error{Msg: fmt.Sprintf("formation %q: expected NAME=COUNT pairs like all=1,web=2 (COUNT 0-1000), got %q", spec, part)}
-		}
-		if k == "all" {
-			all = n
-			continue
-		}
-		if pf.Lookup(k) == nil {
-			return nil, &Error{Msg: fmt.Sprintf("formation %q: unknown process %q (known: %s)", spec, k, names(pf))}
-		}
-		count[k] = n
-		explicit[k] = true
-	}
-	if all >= 0 {
-		for _, p := range pf.Processes {
-			if !explicit[p.Name] {
-				count[p.Name] = all
-			}
-		}
-	}
-	return count, nil
 }
 
 func names(pf *Procfile) string {
@@ -335,6 +321,39 @@ func (pl *Plan) StartOrder() []string {
 		}
 	}
 	return out
+}
+
+// StartGroups lists the processes that run in the order they start: the
+// first group at once, each further one as what its members depend on
+// becomes ready (a process is one group after its deepest dependency;
+// Procfile order within a group). A process the formation leaves out is
+// in none.
+func (pl *Plan) StartGroups() [][]string {
+	level := map[string]int{}
+	var groups [][]string
+	for _, name := range pl.StartOrder() {
+		if pl.Count[name] == 0 {
+			continue
+		}
+		l := 0
+		for _, d := range pl.Procfile.Lookup(name).Depends {
+			if dl, ok := level[d]; ok && dl+1 > l {
+				l = dl + 1
+			}
+		}
+		level[name] = l
+		for len(groups) <= l {
+			groups = append(groups, nil)
+		}
+		groups[l] = append(groups[l], name)
+	}
+	// Within a group, the Procfile's order, whatever StartOrder's passes.
+	for _, g := range groups {
+		sort.SliceStable(g, func(i, j int) bool {
+			return pl.Procfile.Lookup(g[i]).Index < pl.Procfile.Lookup(g[j]).Index
+		})
+	}
+	return groups
 }
 
 // SortedKeys returns the keys of m in order.

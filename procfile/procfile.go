@@ -1,7 +1,7 @@
 // Package procfile reads a foreman Procfile with hiverun's annotations and
 // .env files into a plain model, and resolves that model into a plan of
 // process instances. It starts no processes and does no I/O beyond reading
-// the files it is given.
+// the files it is given and checking that dir= folders exist.
 package procfile
 
 import (
@@ -133,8 +133,9 @@ func Parse(name string, r io.Reader) (*Procfile, error) {
 		}
 		line := strings.TrimSuffix(raw, "\n")
 		line = strings.TrimSuffix(line, "\r")
+		bom := false
 		if lineNo == 1 {
-			line = strings.TrimPrefix(line, "\uFEFF")
+			line, bom = strings.CutPrefix(line, "\uFEFF")
 		}
 		if bytes.IndexByte([]byte(line), 0) >= 0 {
 			return nil, &Error{File: name, Line: lineNo, Msg: "NUL byte: this is not a text file"}
@@ -162,6 +163,12 @@ func Parse(name string, r io.Reader) (*Procfile, error) {
 			seen[pname] = lineNo
 			p := &Process{Name: pname, Command: command, Line: lineNo, Index: len(pf.Processes),
 				Timeout: DefaultTimeout, Restart: RestartNo, Signal: "TERM", keyLines: map[string]int{}}
+			if bom {
+				// Windows editors write it; foreman's pattern then fails
+				// on the first line, so foreman would not run this process.
+				pf.Warnings = append(pf.Warnings, Warning{Line: lineNo, Message: fmt.Sprintf(
+					"the file starts with a UTF-8 byte-order mark: foreman drops this line, so it would not run %s (hiverun does); save the file as UTF-8 without BOM", pname)})
+			}
 			if strings.TrimSpace(command) == "" {
 				pf.Warnings = append(pf.Warnings, Warning{Line: lineNo,
 					Message: fmt.Sprintf("process %q has an empty command", pname)})
@@ -175,7 +182,10 @@ func Parse(name string, r io.Reader) (*Procfile, error) {
 			pf.Processes = append(pf.Processes, p)
 		default:
 			if len(pending) > 0 {
-				return nil, danglingError(name, pending[0].line)
+				// The same reason as the warning it gets without an
+				// annotation: the fix is on this line, not above it.
+				return nil, &Error{File: name, Line: pending[0].line, Msg: fmt.Sprintf(
+					"annotation is not directly above a process line: line %d is not one: %s", lineNo, dropReason(line))}
 			}
 			pf.Warnings = append(pf.Warnings, Warning{Line: lineNo, Message: dropReason(line)})
 		}

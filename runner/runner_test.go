@@ -299,8 +299,15 @@ func TestDirAndClean(t *testing.T) {
 }
 
 func TestStartFailureIsReported(t *testing.T) {
-	h := newHarness(t, "# hiverun: dir=missing\nweb: sleep 1\n")
-	err := h.run(10*time.Second, nil)
+	// The plan rejects a dir= that does not exist, so the folder goes
+	// away between the plan and the start.
+	h := newHarness(t, "# hiverun: dir=vanishing\nweb: sleep 1\n")
+	h.write("vanishing/.keep", "")
+	err := h.run(10*time.Second, func(*Options) {
+		if err := os.RemoveAll(filepath.Join(h.dir, "vanishing")); err != nil {
+			t.Error(err)
+		}
+	})
 	if exitCode(err) != 1 || !strings.Contains(h.out.String(), "web (required) failed: could not start") {
 		t.Fatalf("err = %v\n%s", err, h.out)
 	}
