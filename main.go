@@ -20,12 +20,21 @@ const (
 	exitFailed  = 1
 	exitBad     = 2
 	exitRefused = 3
+
+	// exitNotFound is what a shell returns for a command it cannot find,
+	// so that `hiverun run -- CMD` fails as `sh -c CMD` would.
+	exitNotFound = 127
 )
 
 // usageError is bad usage of the command line (exit 2).
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
+
+// notFoundError is a command for run that is not on PATH (exit 127).
+type notFoundError struct{ name string }
+
+func (e *notFoundError) Error() string { return fmt.Sprintf("run: %s: command not found", e.name) }
 
 // codeError carries an exact exit code (run's command status).
 type codeError struct{ code int }
@@ -40,7 +49,7 @@ func main() {
 // every error maps to one exit code here.
 func run(args []string) int {
 	root := newRootCmd()
-	root.SetArgs(followFlag(args))
+	root.SetArgs(spellings(root, args))
 	err := root.ExecuteContext(context.Background())
 	if err == nil {
 		return exitOK
@@ -52,10 +61,14 @@ func run(args []string) int {
 		pe *procfile.Error
 		re *runner.ExitError
 		ce *codeError
+		nf *notFoundError
 	)
 	switch {
 	case errors.As(err, &ce):
 		return ce.code
+	case errors.As(err, &nf):
+		fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())
+		return exitNotFound
 	case errors.As(err, &re):
 		// The runner has already told the user why, on its own output.
 		return re.Code
@@ -73,23 +86,4 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())
 		return exitFailed
 	}
-}
-
-// followFlag reads `hiverun logs -f` as --follow, the way tail and docker
-// compose mean it; everywhere else -f stays --procfile.
-func followFlag(args []string) []string {
-	isLogs := false
-	out := make([]string, 0, len(args))
-	for _, a := range args {
-		switch {
-		case a == "--":
-			isLogs = false
-		case a == "logs" && !isLogs:
-			isLogs = true
-		case isLogs && a == "-f":
-			a = "--follow"
-		}
-		out = append(out, a)
-	}
-	return out
 }
