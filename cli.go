@@ -118,7 +118,10 @@ func (g *globals) parse() (*procfile.Procfile, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, &procfile.Error{File: name, Msg: "no such Procfile (use -f to name one)"}
+			if g.procfile != "" {
+				return nil, &procfile.Error{File: name, Msg: "no such file"}
+			}
+			return nil, &procfile.Error{File: name, Msg: "no such file (use -f to name one)"}
 		}
 		return nil, &procfile.Error{File: name, Msg: err.Error()}
 	}

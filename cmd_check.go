@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/life"
 )
 
 // checkProcess is one process in `check --json`; its fields are an
@@ -115,7 +116,7 @@ func buildReport(plan *procfile.Plan) checkReport {
 
 func printReport(cmd *cobra.Command, rep checkReport) {
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "%s: %d process(es), start order: %s\n\n", rep.Procfile, len(rep.Processes), strings.Join(rep.StartOrder, " → "))
+	fmt.Fprintf(out, "%s: %s, start order: %s\n\n", rep.Procfile, life.Count(len(rep.Processes), "process"), strings.Join(rep.StartOrder, " → "))
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tPORT\tDEPENDS\tCHECK\tTIMEOUT\tFLAGS\tCOMMAND")
 	for _, p := range rep.Processes {

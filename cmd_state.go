@@ -285,7 +285,7 @@ the processes it left behind directly, those it can prove are its own.`,
 				fmt.Fprintln(out, "nothing to stop: no process of this stack is running")
 				return nil
 			}
-			fmt.Fprintf(out, "stopped %d process(es): %s\n", n, state.NameList(names))
+			fmt.Fprintf(out, "stopped %s: %s\n", life.Count(n, "process"), state.NameList(names))
 			return nil
 		},
 	}
@@ -423,8 +423,8 @@ func printHistory(out io.Writer, rep historyReport) {
 	}
 	tw.Flush()
 	t := rep.Totals
-	fmt.Fprintf(out, "\n%d startups (%d ready, %d failed), %d processes reclaimed; boot median %.2fs, p95 %.2fs",
-		t.Startups, t.Ready, t.Failed, t.Reclaimed, float64(t.MedianBootMS)/1000, float64(t.P95BootMS)/1000)
+	fmt.Fprintf(out, "\n%s (%d ready, %d failed), %s reclaimed; boot median %.2fs, p95 %.2fs",
+		life.Count(t.Startups, "startup"), t.Ready, t.Failed, life.Count(t.Reclaimed, "process"), float64(t.MedianBootMS)/1000, float64(t.P95BootMS)/1000)
 	if t.Slowest != "" {
 		fmt.Fprintf(out, "; slowest: %s (median %.2fs", t.Slowest, float64(t.SlowestMS)/1000)
 		if t.Trend != "" {
