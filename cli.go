@@ -98,6 +98,7 @@ A second Ctrl-C kills at once.`,
 	}
 	root.AddCommand(start, newCheckCmd(g), newEnvCmd(g), newRunCmd(g), newStatusCmd(g), newStopCmd(g), newRestartCmd(g), newUpCmd(g), newLogsCmd(g), newHistoryCmd(g), newUICmd(g, root, start), newVersionCmd())
 	root.AddCommand(newExportCmd(g), newProbeCmd(), newProcfileHelp())
+	guardArgs(root, g)
 	return root
 }
 

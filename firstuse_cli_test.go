@@ -267,3 +267,47 @@ func freePort(t *testing.T) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// TestUnknownProcessEveryCommand: a name that is not a process exits 2
+// in every command that takes one, with no stack and with one running,
+// and the running stack is left as it was.
+func TestUnknownProcessEveryCommand(t *testing.T) {
+	dir := project(t, map[string]string{"Procfile": "web: sleep 300\n# hiverun: oneshot\nmigrate: echo migrated\n"})
+	commands := [][]string{
+		{"wbe"}, {"start", "wbe"}, {"run", "--with", "wbe", "--", "true"}, {"check", "wbe"}, {"env", "wbe"},
+		{"logs", "wbe"}, {"logs", "-f", "wbe"}, {"status", "wbe"}, {"stop", "wbe"}, {"stop", "web", "wbe.2"},
+		{"restart", "wbe"}, {"export", "systemd", "wbe"}, {"up", "--detach", "wbe"},
+	}
+	try := func(when string) {
+		for _, args := range commands {
+			r := hiverun(t, dir, nil, args...)
+			if r.code != 2 || !strings.Contains(r.stderr, `unknown process "wbe`) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("%s: %v: exit %d, stderr %q, want 2 and unknown process", when, args, r.code, r.stderr)
+			}
+		}
+	}
+	try("no stack")
+
+	r := hiverun(t, dir, nil, "up", "--detach")
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	if r.code != 0 {
+		t.Fatalf("up --detach: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	before := status(t, dir)
+	try("stack running")
+	after := status(t, dir)
+	if !after.OK || !after.Supervisor.Alive || fmt.Sprint(after.Instances) != fmt.Sprint(before.Instances) {
+		t.Errorf("the stack changed: before %+v, after %+v", before, after)
+	}
+	// Names of the running stack are known, also one the Procfile no
+	// longer has.
+	if err := os.WriteFile(filepath.Join(dir, "Procfile"), []byte("web: sleep 300\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r := hiverun(t, dir, nil, "logs", "migrate"); r.code != 0 || !strings.Contains(r.stdout, "migrated") {
+		t.Errorf("logs migrate: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+	if r := hiverun(t, dir, nil, "stop", "web"); r.code != 0 {
+		t.Errorf("stop web: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+}
