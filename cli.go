@@ -48,6 +48,8 @@ Annotations are comment lines above a process, so foreman still reads the file:
   # hiverun: port=8000 health=/health depends=redis timeout=30s
   backend: python3 -m app
 
+Every annotation key, its meaning and default: hiverun help procfile.
+
 With no command, hiverun starts the named processes (all when none is named)
 plus what they depend on, in the foreground.`,
 		Example: `  hiverun                     # everything in ./Procfile

@@ -7,12 +7,13 @@ import "github.com/spf13/cobra"
 const exitCodesHelp = `{{if not .HasParent}}
 Exit codes:
   0    success, or the stack was stopped by you (Ctrl-C, hiverun stop)
-  1    the stack or a required process failed; for run, the command's own
-       status (127: command not found, 128+N: killed by signal N)
-  2    bad usage or bad input files: FILE:LINE: message on stderr
+  1    the stack or a required process failed
+  2    bad usage or bad input files (FILE:LINE: message on stderr)
   3    refused: a port held by a process hiverun did not start, another
        supervisor with --no-reclaim, a state folder that is a symlink or
        another user's
+hiverun run exits with its command's status: 127 when the command is not
+found, 128+N when signal N ended it.
 {{end}}`
 
 // newProcfileHelp is `hiverun help procfile`: the Procfile and every

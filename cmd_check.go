@@ -49,7 +49,10 @@ func newCheckCmd(g *globals) *cobra.Command {
 		Long: `Validate the Procfile, its annotations and the env files without starting
 anything, and print what would run: processes, start order, ports and
 readiness checks. Exit 2 on any error; with --strict also on a warning
-(a line foreman would silently drop).`,
+(a line foreman would silently drop).
+
+The annotation keys (port=, depends=, health=, timeout= ...), what each
+means and its default: hiverun help procfile.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			plan, err := g.plan(args)
 			if err != nil {
