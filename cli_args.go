@@ -12,8 +12,8 @@ import (
 // spellings rewrites the short options that mean something else in one
 // command, before cobra reads them:
 //
-//   - -d is --root, as foreman spells it, except in up, where it is
-//     --detach as in docker compose;
+//   - -d is --root, as foreman spells it, except in a command with a -d
+//     of its own: up, where it is --detach as in docker compose;
 //   - in logs, -f is --follow as in tail, elsewhere --procfile.
 //
 // It walks the arguments as cobra does (flags, their values, the command
@@ -43,10 +43,11 @@ func spellings(root *cobra.Command, args []string) []string {
 			out = append(out, a)
 			continue
 		}
+		ownD := cmd.Flags().ShorthandLookup("d") != nil
 		switch {
-		case a == "-d" && cmd.Name() != "up":
+		case a == "-d" && !ownD:
 			a = "--root"
-		case strings.HasPrefix(a, "-d=") && cmd.Name() != "up":
+		case strings.HasPrefix(a, "-d=") && !ownD:
 			a = "--root=" + a[len("-d="):]
 		case a == "-f" && cmd.Name() == "logs":
 			a = "--follow"
