@@ -87,7 +87,7 @@ plus what they depend on, in the foreground.`,
 	f.BoolVar(&g.noReclaim, "no-reclaim", false, "refuse (exit 3) instead of taking over from a live earlier hiverun")
 	f.StringVar(&g.healthInterval, "health-interval", "10s", "how often ready processes are checked again")
 	f.IntVar(&g.healthFailures, "health-failures", 3, "failed checks in a row that make a process unhealthy")
-	root.SetFlagErrorFunc(flagError)
+	root.SetFlagErrorFunc(flagError(g))
 
 	start := &cobra.Command{
 		Use:   "start [PROCESS...]",

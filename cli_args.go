@@ -107,8 +107,20 @@ func lookupFlag(cmd *cobra.Command, name, short string) *pflag.Flag {
 
 // flagError makes every flag mistake bad usage (exit 2), and says a
 // malformed number in the user's words: `--port abc: not a number`, not
-// strconv's.
-func flagError(_ *cobra.Command, err error) error {
+// strconv's. A flag unknown after a mistyped command (`hiverun stauts
+// --json`) is the command's mistake: that is the one to tell.
+func flagError(g *globals) func(*cobra.Command, error) error {
+	return func(cmd *cobra.Command, err error) error {
+		if !cmd.HasParent() {
+			if werr := notACommand(cmd, g, cmd.Flags().Args()); werr != nil {
+				return werr
+			}
+		}
+		return numberError(err)
+	}
+}
+
+func numberError(err error) error {
 	var iv *pflag.InvalidValueError
 	if errors.As(err, &iv) {
 		f := iv.GetFlag()

@@ -39,6 +39,9 @@ func TestHabitsFromOtherRunners(t *testing.T) {
 		{[]string{"stauts"}, "did you mean hiverun status?"},
 		{[]string{"chek"}, "did you mean hiverun check?"},
 		{[]string{"stpo", "web"}, "did you mean hiverun stop web?"},
+		// A flag the mistyped command would take is not the mistake.
+		{[]string{"stauts", "--json"}, "did you mean hiverun status"},
+		{[]string{"ps", "-a"}, "use hiverun status"},
 	}
 	for _, c := range cases {
 		r := hiverun(t, dir, nil, c.args...)
