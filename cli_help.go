@@ -13,7 +13,7 @@ Exit codes:
        supervisor with --no-reclaim, a state folder that is a symlink or
        another user's
 hiverun run exits with its command's status: 127 when the command is not
-found, 128+N when signal N ended it.
+found, 126 when it is not executable, 128+N when signal N ended it.
 {{end}}`
 
 // newProcfileHelp is `hiverun help procfile`: the Procfile and every

@@ -74,10 +74,10 @@ func newRunCmd(g *globals) *cobra.Command {
 		Use:   "run [--with PROCESS,...] [--] COMMAND [ARG...]",
 		Short: "Run a command, or a process of the Procfile, with the stack's environment",
 		Long: `Run COMMAND with the environment the stack's processes get from the
-inherited environment and the env files, and exit with its status (127 when
-it is not found, as in a shell). A single argument is run by the shell when
-it needs one ('echo $DATABASE_URL': in single quotes, so that your shell
-leaves the $ to the command's).
+inherited environment and the env files, and exit with its status (as a
+shell does: 127 when it is not found, 126 when it is not executable). A
+single argument is run by the shell when it needs one ('echo $DATABASE_URL':
+in single quotes, so that your shell leaves the $ to the command).
 
 When COMMAND is the name of a process of the Procfile, its command line
 runs instead, as foreman run does, with that process's environment (its
@@ -140,67 +140,6 @@ does not run and hiverun exits 1.`,
 	return cmd
 }
 
-// procfileCommand is the first instance of process name when the Procfile
-// defines one, resolved as the stack would run it; nil when name is not a
-// process, or there is no Procfile to say (run works without one).
-func procfileCommand(g *globals, name string) (*procfile.Instance, error) {
-	pf, err := g.parse()
-	if err != nil || pf.Lookup(name) == nil {
-		return nil, nil
-	}
-	g2 := *g
-	g2.noDeps = true
-	plan, err := g2.plan([]string{name})
-	if err != nil {
-		return nil, err
-	}
-	if ins := plan.InstancesOf(name); len(ins) > 0 {
-		return ins[0], nil
-	}
-	if in := procfile.ResolveOne(plan, pf.Lookup(name)); in != nil {
-		return in, nil
-	}
-	return nil, fmt.Errorf("%s: could not resolve its environment", name)
-}
-
-// shellJoin quotes args for sh, each after a space.
-func shellJoin(args []string) string {
-	var b strings.Builder
-	for _, a := range args {
-		b.WriteByte(' ')
-		if a != "" && strings.Trim(a, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./=:,@%+") == "" {
-			b.WriteString(a)
-			continue
-		}
-		b.WriteString("'" + strings.ReplaceAll(a, "'", `'\''`) + "'")
-	}
-	return b.String()
-}
-
-// runCommand runs args on hiverun's terminal and passes on its status.
-func runCommand(env []string, pathEnv, dir string, args []string) error {
-	c, err := startCommand(env, pathEnv, dir, args)
-	if err != nil {
-		return err
-	}
-	// The command shares our terminal: Ctrl-C reaches it directly. We
-	// keep running to pass on its status, and forward what the terminal
-	// did not send it (TERM, HUP).
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, proc.StopSignals...)
-	defer signal.Stop(sigs)
-	done := make(chan error, 1)
-	go func() { done <- c.Wait() }()
-	for {
-		select {
-		case s := <-sigs:
-			_ = c.Process.Signal(s)
-		case err := <-done:
-			return commandStatus(err)
-		}
-	}
-}
-
 // startCommand starts args (one argument: through the shell when it needs
 // one) with env, in dir, on hiverun's own terminal.
 func startCommand(env []string, pathEnv, dir string, args []string) (*exec.Cmd, error) {
@@ -218,7 +157,7 @@ func startCommand(env []string, pathEnv, dir string, args []string) (*exec.Cmd, 
 	}
 	path := proc.LookPath(argv[0], pathEnv, dir)
 	if path == "" {
-		return nil, &notFoundError{name: argv[0]}
+		return nil, missingCommand(argv[0], dir)
 	}
 	c := &exec.Cmd{Path: path, Args: argv, Env: env, Dir: dir, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	if err := c.Start(); err != nil {

@@ -157,7 +157,7 @@ func TestForemanSpellings(t *testing.T) {
 // TestWordingFirstUse: the messages a new user meets say the thing in
 // plain words.
 func TestWordingFirstUse(t *testing.T) {
-	dir := project(t, map[string]string{"Procfile": "# hiverun: oneshot\nweb: echo hello\n"})
+	dir := project(t, map[string]string{"Procfile": "# hiverun: oneshot\nweb: echo hello\n", "notes.txt": "not a program\n"})
 	exact := []struct {
 		args   []string
 		code   int
@@ -169,6 +169,7 @@ func TestWordingFirstUse(t *testing.T) {
 		{[]string{"check", "-f", "Procfile.dev"}, 2, "Procfile.dev: no such file\n"},
 		{[]string{"run", "--", "nosuchcmd"}, 127, "hiverun: run: nosuchcmd: command not found\n"},
 		{[]string{"run", "nosuchcmd", "-x"}, 127, "hiverun: run: nosuchcmd: command not found\n"},
+		{[]string{"run", "./notes.txt"}, 126, "hiverun: run: ./notes.txt: permission denied (not an executable file)\n"},
 	}
 	for _, c := range exact {
 		if r := hiverun(t, dir, nil, c.args...); r.code != c.code || r.stderr != c.stderr || r.stdout != "" {

@@ -21,20 +21,16 @@ const (
 	exitBad     = 2
 	exitRefused = 3
 
-	// exitNotFound is what a shell returns for a command it cannot find,
-	// so that `hiverun run -- CMD` fails as `sh -c CMD` would.
-	exitNotFound = 127
+	// What a shell returns for a command it cannot find or cannot
+	// execute, so that `hiverun run -- CMD` fails as `sh -c CMD` would.
+	exitNotFound      = 127
+	exitNotExecutable = 126
 )
 
 // usageError is bad usage of the command line (exit 2).
 type usageError struct{ msg string }
 
 func (e *usageError) Error() string { return e.msg }
-
-// notFoundError is a command for run that is not on PATH (exit 127).
-type notFoundError struct{ name string }
-
-func (e *notFoundError) Error() string { return fmt.Sprintf("run: %s: command not found", e.name) }
 
 // codeError carries an exact exit code (run's command status).
 type codeError struct{ code int }
@@ -68,6 +64,9 @@ func run(args []string) int {
 		return ce.code
 	case errors.As(err, &nf):
 		fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())
+		if nf.found {
+			return exitNotExecutable
+		}
 		return exitNotFound
 	case errors.As(err, &re):
 		// The runner has already told the user why, on its own output.
