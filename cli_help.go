@@ -48,8 +48,9 @@ Keys
       The port this process owns: sets $PORT (+1 for each further
       instance), is checked for conflicts before anything starts, and is
       its default readiness check.
-      Default: foreman's rule for $PORT (5000 or -p, +100 per Procfile
-      entry, +1 per instance); not owned.
+      Default: foreman's rule for $PORT (-p, else PORT from the
+      environment, else 5000; +100 per Procfile entry, +1 per instance);
+      not owned.
 
   depends=redis,db
       Processes that must be ready before this one starts.
@@ -59,7 +60,8 @@ Keys
       Readiness check: http://… or https://… (any 2xx or 3xx answer;
       certificates are not verified), /path (http://127.0.0.1:$PORT/path),
       tcp://host:port, tcp (127.0.0.1:$PORT) or "exec:CMD" (exits 0).
-      Default: tcp when port is set, else none (ready once started).
+      Default: tcp when port is set, else none (ready once started, or
+      once alive for delay=).
 
   timeout=30s
       How long it may take to become ready; then it has failed.
