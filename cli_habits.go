@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,7 +19,12 @@ func notACommand(root *cobra.Command, g *globals, args []string) error {
 		return nil
 	}
 	word, rest := args[0], args[1:]
-	if pf, err := g.parse(); err == nil && pf.Lookup(word) != nil {
+	pf, err := g.parse()
+	switch {
+	case err == nil && pf.Lookup(word) != nil:
+		return nil
+	case err != nil && fileExists(g.procfilePath()):
+		// A broken Procfile may well define word: its error comes first.
 		return nil
 	}
 	with := func(cmd string) string { return strings.Join(append([]string{"hiverun", cmd}, rest...), " ") }
@@ -101,4 +107,9 @@ func typos(a, b string) int {
 		}
 	}
 	return d[len(a)][len(b)]
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }

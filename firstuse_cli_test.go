@@ -65,6 +65,15 @@ func TestHabitsFromOtherRunners(t *testing.T) {
 			t.Errorf("%s as a process: exit %d\n%s%s", name, r.code, r.stdout, r.stderr)
 		}
 	}
+	// A broken Procfile may define it: its error comes first. With no
+	// Procfile at all, the habit is the likelier mistake.
+	broken := project(t, map[string]string{"Procfile": "ps: echo hi\n# hiverun: prot=1\nweb: x\n"})
+	if r := hiverun(t, broken, nil, "ps"); r.code != 2 || !strings.HasPrefix(r.stderr, "Procfile:2: unknown key") {
+		t.Errorf("ps with a broken Procfile: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := hiverun(t, t.TempDir(), nil, "ps"); r.code != 2 || !strings.Contains(r.stderr, "use hiverun status") {
+		t.Errorf("ps without a Procfile: exit %d, stderr %q", r.code, r.stderr)
+	}
 }
 
 // TestVersionFlags: --version and -v (foreman's spelling) print what
