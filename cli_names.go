@@ -22,7 +22,8 @@ func guardArgs(root *cobra.Command, g *globals) {
 	for _, c := range root.Commands() {
 		orig := c.Args
 		c.Args = func(cmd *cobra.Command, args []string) error {
-			if err := g.knownProcesses(processArgs(cmd, args)); err != nil {
+			names := processArgs(cmd, args)
+			if err := g.knownProcesses(names); err != nil {
 				return err
 			}
 			if orig == nil {
@@ -30,7 +31,12 @@ func guardArgs(root *cobra.Command, g *globals) {
 			}
 			if err := orig(cmd, args); err != nil {
 				var ue *usageError
-				if !errors.As(err, &ue) {
+				switch {
+				case errors.As(err, &ue):
+				case len(names) > 0:
+					// cobra would call a process name an unknown command.
+					err = &usageError{msg: fmt.Sprintf("%s takes no process names: it shows the whole stack", cmd.Name())}
+				default:
 					err = &usageError{msg: err.Error()}
 				}
 				return err

@@ -307,6 +307,11 @@ func TestUnknownProcessEveryCommand(t *testing.T) {
 		}
 	}
 	try("no stack")
+	// status shows the whole stack; a known name there is bad usage too,
+	// said as such.
+	if r := hiverun(t, dir, nil, "status", "web"); r.code != 2 || !strings.Contains(r.stderr, "status takes no process names") {
+		t.Errorf("status web: exit %d, stderr %q", r.code, r.stderr)
+	}
 
 	r := hiverun(t, dir, nil, "up", "--detach")
 	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
