@@ -79,10 +79,10 @@ shell does: 127 when it is not found, 126 when it is not executable). A
 single argument is run by the shell when it needs one ('echo $DATABASE_URL':
 in single quotes, so that your shell leaves the $ to the command).
 
-When COMMAND is the name of a process of the Procfile, its command line
-runs instead, as foreman run does, with that process's environment (its
-PORT and PS included) in its dir=; further arguments are added to it.
-Write -- before COMMAND to run a program of that name instead.
+Without --with, when COMMAND is the name of a process of the Procfile, its
+command line runs instead, as foreman run does, with that process's
+environment (its PORT and PS included) in its dir=; further arguments are
+added to it. Write -- before COMMAND to run a program of that name instead.
 
 Everything after COMMAND is COMMAND's: hiverun run psql -p 5433 passes
 -p 5433 to psql. hiverun's own options go before it.
