@@ -55,6 +55,8 @@ Annotations are comment lines above a process, so foreman still reads the file:
   # hiverun: port=8000 health=/health depends=redis timeout=30s
   backend: python3 -m app
 
+Every annotation key, its meaning and default: hiverun help procfile.
+
 With no command, hiverun starts the named processes (all when none is named)
 plus what they depend on, in the foreground.`,
 		Example: `  hiverun                     # everything in ./Procfile
@@ -67,10 +69,16 @@ plus what they depend on, in the foreground.`,
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return startCmd(cmd, g, args)
-		},
+		Version:       versionString(),
 	}
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		if err := notACommand(root, g, args); err != nil {
+			return err
+		}
+		return startCmd(cmd, g, args)
+	}
+	root.SetVersionTemplate("hiverun {{.Version}}\n")
+	root.SetUsageTemplate(root.UsageTemplate() + exitCodesHelp)
 	f := root.PersistentFlags()
 	g.flags = f
 	f.StringVarP(&g.procfile, "procfile", "f", "", "Procfile to read (default: Procfile in --root or the current folder)")
@@ -78,7 +86,7 @@ plus what they depend on, in the foreground.`,
 	f.StringVarP(&g.formation, "formation", "m", "", "instances per process, e.g. all=1,web=2 (web=0 leaves web out)")
 	f.IntVarP(&g.port, "port", "p", 0, "base port (default: PORT from the environment, else 5000)")
 	f.StringVarP(&g.timeout, "timeout", "t", "5", "grace between the stop signal and SIGKILL (seconds or a duration)")
-	f.StringVar(&g.root, "root", "", "project folder: dir= and .env are relative to it (default: the Procfile's folder)")
+	f.StringVar(&g.root, "root", "", "project folder: dir= and .env are relative to it (default: the Procfile's folder); -d, as in foreman (in up, -d is --detach)")
 	f.BoolVar(&g.noDeps, "no-deps", false, "start only the named processes, not what they depend on")
 	f.BoolVar(&g.noColor, "no-color", false, "no colour (also when NO_COLOR is set or output is not a terminal)")
 	f.BoolVar(&g.noTimestamp, "no-timestamp", false, "no time at the start of each line")
@@ -87,7 +95,7 @@ plus what they depend on, in the foreground.`,
 	f.BoolVar(&g.noReclaim, "no-reclaim", false, "refuse (exit 3) instead of taking over from a live earlier hiverun")
 	f.StringVar(&g.healthInterval, "health-interval", "10s", "how often ready processes are checked again")
 	f.IntVar(&g.healthFailures, "health-failures", 3, "failed checks in a row that make a process unhealthy")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
+	root.SetFlagErrorFunc(flagError(g))
 
 	start := &cobra.Command{
 		Use:   "start [PROCESS...]",
@@ -99,7 +107,8 @@ A second Ctrl-C kills at once.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return startCmd(cmd, g, args) },
 	}
 	root.AddCommand(start, newCheckCmd(g), newEnvCmd(g), newRunCmd(g), newStatusCmd(g), newStopCmd(g), newRestartCmd(g), newUpCmd(g), newLogsCmd(g), newHistoryCmd(g), newUICmd(g, root, start), newVersionCmd())
-	root.AddCommand(newExportCmd(g), newProbeCmd())
+	root.AddCommand(newExportCmd(g), newProbeCmd(), newProcfileHelp())
+	guardArgs(root, g)
 	return root
 }
 
@@ -125,7 +134,10 @@ func (g *globals) parse() (*procfile.Procfile, error) {
 	f, err := os.Open(name)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, &procfile.Error{File: name, Msg: "no such Procfile (use -f to name one)"}
+			if g.procfile != "" {
+				return nil, &procfile.Error{File: name, Msg: "no such file"}
+			}
+			return nil, &procfile.Error{File: name, Msg: "no such file (use -f to name one)"}
 		}
 		return nil, &procfile.Error{File: name, Msg: err.Error()}
 	}

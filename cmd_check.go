@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/life"
 )
 
 // checkProcess is one process in `check --json`; its fields are an
@@ -53,7 +54,10 @@ func newCheckCmd(g *globals) *cobra.Command {
 		Long: `Validate the Procfile, its annotations and the env files without starting
 anything, and print what would run: processes, start order, ports and
 readiness checks. Exit 2 on any error; with --strict also on a warning
-(a line foreman would silently drop).`,
+(a line foreman would silently drop).
+
+The annotation keys (port=, depends=, health=, timeout= ...), what each
+means and its default: hiverun help procfile.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			plan, err := g.plan(args)
 			if err != nil {
@@ -124,7 +128,7 @@ func printReport(cmd *cobra.Command, rep checkReport) {
 	for i, g := range rep.StartGroups {
 		groups[i] = strings.Join(g, ", ")
 	}
-	fmt.Fprintf(out, "%s: %d process(es), start order: %s\n\n", rep.Procfile, len(rep.Processes), strings.Join(groups, " → "))
+	fmt.Fprintf(out, "%s: %s, start order: %s\n\n", rep.Procfile, life.Count(len(rep.Processes), "process"), strings.Join(groups, " → "))
 	tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tPORT\tDEPENDS\tCHECK\tTIMEOUT\tFLAGS\tCOMMAND")
 	for _, p := range rep.Processes {

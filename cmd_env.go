@@ -71,30 +71,52 @@ func quoteEnv(v string) string {
 func newRunCmd(g *globals) *cobra.Command {
 	var with []string
 	cmd := &cobra.Command{
-		Use:   "run [--with PROCESS,...] -- COMMAND [ARG...]",
-		Short: "Run a command with the stack's environment; with --with, boot those processes first",
+		Use:   "run [--with PROCESS,...] [--] COMMAND [ARG...]",
+		Short: "Run a command, or a process of the Procfile, with the stack's environment",
 		Long: `Run COMMAND with the environment the stack's processes get from the
-inherited environment and the env files, and exit with its status. A single
-argument is run by the shell when it needs one ("echo $PORT").
+inherited environment and the env files, and exit with its status (as a
+shell does: 127 when it is not found, 126 when it is not executable). A
+single argument is run by the shell when it needs one ('echo $DATABASE_URL':
+in single quotes, so that your shell leaves the $ to the command).
+
+Without --with, when COMMAND is the name of a process of the Procfile, its
+command line runs instead, as foreman run does, with that process's
+environment (its PORT and PS included) in its dir=; further arguments are
+added to it. Write -- before COMMAND to run a program of that name instead.
+
+Everything after COMMAND is COMMAND's: hiverun run psql -p 5433 passes
+-p 5433 to psql. hiverun's own options go before it.
 
 With --with, the named processes and what they depend on are booted first;
 COMMAND runs once they are ready, with each one's port as NAME_PORT
 (BACKEND_PORT); then the stack is stopped and hiverun exits with COMMAND's
 status. Ctrl-C goes to COMMAND first. If the stack fails to boot, COMMAND
 does not run and hiverun exits 1.`,
-		Example: `  hiverun run -- env
-  hiverun run -e .env.test -- go test ./...
-  hiverun run 'echo $DATABASE_URL'
-  hiverun run --with backend -- go test ./e2e/...`,
+		Example: `  hiverun run env
+  hiverun run 'echo $DATABASE_URL'            # single quotes: $ is for the command
+  hiverun run -e .env.test go test ./...
+  hiverun run psql -p 5433                    # -p 5433 is psql's
+  hiverun run migrate                         # the Procfile's migrate command
+  hiverun run --with backend go test ./e2e/...`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return &usageError{msg: "run needs a command: hiverun run -- COMMAND"}
+				return &usageError{msg: "run needs a command: hiverun run COMMAND [ARG...]"}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(with) > 0 {
 				return runWith(cmd.Context(), g, with, args)
+			}
+			if cmd.ArgsLenAtDash() != 0 {
+				in, err := procfileCommand(g, args[0])
+				if err != nil {
+					return err
+				}
+				if in != nil {
+					line := in.Proc.Command + shellJoin(args[1:])
+					return runCommand(in.Environ, in.Env.Values["PATH"], in.Dir, []string{line})
+				}
 			}
 			root := g.root
 			if root == "" {
@@ -108,29 +130,13 @@ does not run and hiverun exits 1.`,
 			if err != nil {
 				return err
 			}
-			c, err := startCommand(env.List(), env.Values["PATH"], root, args)
-			if err != nil {
-				return err
-			}
-			// The command shares our terminal: Ctrl-C reaches it
-			// directly. We keep running to pass on its status, and
-			// forward what the terminal did not send it (TERM, HUP).
-			sigs := make(chan os.Signal, 4)
-			signal.Notify(sigs, proc.StopSignals...)
-			defer signal.Stop(sigs)
-			done := make(chan error, 1)
-			go func() { done <- c.Wait() }()
-			for {
-				select {
-				case s := <-sigs:
-					_ = c.Process.Signal(s)
-				case err := <-done:
-					return commandStatus(err)
-				}
-			}
+			return runCommand(env.List(), env.Values["PATH"], root, args)
 		},
 	}
 	cmd.Flags().StringSliceVar(&with, "with", nil, "boot these processes (and what they depend on) first, stop them after")
+	// Options after the command are the command's, as in env, sudo and
+	// foreman run.
+	cmd.Flags().SetInterspersed(false)
 	return cmd
 }
 
@@ -151,7 +157,7 @@ func startCommand(env []string, pathEnv, dir string, args []string) (*exec.Cmd, 
 	}
 	path := proc.LookPath(argv[0], pathEnv, dir)
 	if path == "" {
-		return nil, &usageError{msg: fmt.Sprintf("run: %s: command not found", argv[0])}
+		return nil, missingCommand(argv[0], dir)
 	}
 	c := &exec.Cmd{Path: path, Args: argv, Env: env, Dir: dir, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	if err := c.Start(); err != nil {

@@ -224,9 +224,20 @@ func newStopCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "stop [PROCESS...]",
 		Short: "Stop the stack (or the named processes), from any terminal",
-		Long: `Stop the stack started in this folder. With a live supervisor, it is asked to
-stop the stack in order and exit. With none (it was killed), hiverun stops
-the processes it left behind directly, those it can prove are its own.`,
+		Long: `Stop the stack started in this folder, from any terminal. With a live
+supervisor (a foreground hiverun or up --detach), it is asked to stop the
+stack in order, dependents first, and exit. With none (it was killed),
+hiverun stops the processes it left behind directly, those it can prove
+are its own.
+
+With names, stop PROCESS... stops only those processes (web, or one
+instance: web.2), each with its stop signal, then SIGKILL after its grace.
+This is not a failure: the rest of the stack keeps running, what depends
+on them included, and when every process has been stopped so, the
+supervisor ends with exit 0. hiverun restart PROCESS starts one again.`,
+		Example: `  hiverun stop                # the whole stack
+  hiverun stop worker         # only worker; the rest keeps running
+  hiverun restart worker      # and back`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, err := g.openState()
 			if err != nil {
@@ -286,7 +297,7 @@ the processes it left behind directly, those it can prove are its own.`,
 				fmt.Fprintln(out, "nothing to stop: no process of this stack is running")
 				return nil
 			}
-			fmt.Fprintf(out, "stopped %d process(es): %s\n", n, state.NameList(names))
+			fmt.Fprintf(out, "stopped %s: %s\n", life.Count(n, "process"), state.NameList(names))
 			return nil
 		},
 	}
@@ -424,8 +435,8 @@ func printHistory(out io.Writer, rep historyReport) {
 	}
 	tw.Flush()
 	t := rep.Totals
-	fmt.Fprintf(out, "\n%d startups (%d ready, %d failed), %d processes reclaimed; boot median %.2fs, p95 %.2fs",
-		t.Startups, t.Ready, t.Failed, t.Reclaimed, float64(t.MedianBootMS)/1000, float64(t.P95BootMS)/1000)
+	fmt.Fprintf(out, "\n%s (%d ready, %d failed), %s reclaimed; boot median %.2fs, p95 %.2fs",
+		life.Count(t.Startups, "startup"), t.Ready, t.Failed, life.Count(t.Reclaimed, "process"), float64(t.MedianBootMS)/1000, float64(t.P95BootMS)/1000)
 	if t.Slowest != "" {
 		fmt.Fprintf(out, "; slowest: %s (median %.2fs", t.Slowest, float64(t.SlowestMS)/1000)
 		if t.Trend != "" {

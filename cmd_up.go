@@ -226,7 +226,11 @@ func showFailure(out io.Writer, dir *state.Dir, plan *procfile.Plan, st *state.S
 			continue
 		}
 		lines := lastLines(filepath.Join(dir.Path, "logs", in.Name+".log"), 20)
-		fmt.Fprintf(out, "last %d lines of %s:\n", len(lines), in.Display)
+		if len(lines) == 1 {
+			fmt.Fprintf(out, "last line of %s:\n", in.Display)
+		} else {
+			fmt.Fprintf(out, "last %d lines of %s:\n", len(lines), in.Display)
+		}
 		for _, l := range lines {
 			fmt.Fprintf(out, "  %s\n", l)
 		}

@@ -59,7 +59,7 @@ func TestRestartAndStopFromAnotherTerminal(t *testing.T) {
 	if strings.Contains(s.Output(), "stopping:") {
 		t.Fatalf("output:\n%s", s.Output())
 	}
-	if r := hiverun(t, dir, nil, "restart", "nope"); r.code != 1 || !strings.Contains(r.stderr, `unknown process "nope"`) {
+	if r := hiverun(t, dir, nil, "restart", "nope"); r.code != 2 || !strings.Contains(r.stderr, `unknown process "nope"`) {
 		t.Fatalf("restart nope: %d %q", r.code, r.stderr)
 	}
 	if _, err := s.Interrupt(); err != nil {

@@ -20,6 +20,11 @@ const (
 	exitFailed  = 1
 	exitBad     = 2
 	exitRefused = 3
+
+	// What a shell returns for a command it cannot find or cannot
+	// execute, so that `hiverun run -- CMD` fails as `sh -c CMD` would.
+	exitNotFound      = 127
+	exitNotExecutable = 126
 )
 
 // usageError is bad usage of the command line (exit 2).
@@ -40,7 +45,7 @@ func main() {
 // every error maps to one exit code here.
 func run(args []string) int {
 	root := newRootCmd()
-	root.SetArgs(followFlag(args))
+	root.SetArgs(spellings(root, args))
 	err := root.ExecuteContext(context.Background())
 	if err == nil {
 		return exitOK
@@ -52,10 +57,17 @@ func run(args []string) int {
 		pe *procfile.Error
 		re *runner.ExitError
 		ce *codeError
+		nf *notFoundError
 	)
 	switch {
 	case errors.As(err, &ce):
 		return ce.code
+	case errors.As(err, &nf):
+		fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())
+		if nf.found {
+			return exitNotExecutable
+		}
+		return exitNotFound
 	case errors.As(err, &re):
 		// The runner has already told the user why, on its own output.
 		return re.Code
@@ -73,23 +85,4 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())
 		return exitFailed
 	}
-}
-
-// followFlag reads `hiverun logs -f` as --follow, the way tail and docker
-// compose mean it; everywhere else -f stays --procfile.
-func followFlag(args []string) []string {
-	isLogs := false
-	out := make([]string, 0, len(args))
-	for _, a := range args {
-		switch {
-		case a == "--":
-			isLogs = false
-		case a == "logs" && !isLogs:
-			isLogs = true
-		case isLogs && a == "-f":
-			a = "--follow"
-		}
-		out = append(out, a)
-	}
-	return out
 }

@@ -118,7 +118,7 @@ func TestBadInput(t *testing.T) {
 		{name: "bad -p", args: []string{"-p", "70000"}, where: "hiverun: --port", msg: "out of range"},
 		{name: "bad -t", args: []string{"-t", "soon"}, where: "hiverun: --timeout", msg: "expected a duration"},
 		{name: "unknown flag on command line", args: []string{"--colour"}, where: "hiverun: unknown flag", msg: "--colour"},
-		{name: "missing Procfile", args: []string{"-f", "Nope"}, where: "Nope:", msg: "no such Procfile"},
+		{name: "missing Procfile", args: []string{"-f", "Nope"}, where: "Nope:", msg: "no such file"},
 		{name: "env without a name", args: []string{"env"}, where: "hiverun: env takes", msg: "one process"},
 		{name: "check --strict on a dropped line", file: "dropped-line", args: []string{"check", "--strict"}, where: "Procfile:2:", msg: "--strict"},
 	}
@@ -284,7 +284,7 @@ func TestRunCommand(t *testing.T) {
 	if r.code != 0 || r.stdout != "s3cret\n" {
 		t.Errorf("run with .env: %d %q %q", r.code, r.stdout, r.stderr)
 	}
-	if r := hiverun(t, dir, nil, "run", "--", "no-such-cmd-xyz"); r.code != 2 {
+	if r := hiverun(t, dir, nil, "run", "--", "no-such-cmd-xyz"); r.code != 127 {
 		t.Errorf("missing command: exit %d", r.code)
 	}
 	if r := hiverun(t, dir, nil, "run", "--", "sh", "-c", "kill -TERM $$"); r.code != 128+15 {

@@ -115,7 +115,7 @@ func TestCrashedSupervisor(t *testing.T) {
 	}
 
 	s2 := startAndWait(t, dir)
-	if !strings.Contains(s2.Output(), "reclaimed 5 process(es)") {
+	if !strings.Contains(s2.Output(), "reclaimed 5 processes") {
 		t.Errorf("no reclaim line:\n%s", s2.Output())
 	}
 	waitGone(t, s.ID, 2*time.Second)
@@ -124,7 +124,7 @@ func TestCrashedSupervisor(t *testing.T) {
 	}
 	killSupervisor(t, s2)
 	r = hiverun(t, dir, nil, "stop")
-	if r.code != 0 || !strings.Contains(r.stdout, "stopped 5 process(es)") {
+	if r.code != 0 || !strings.Contains(r.stdout, "stopped 5 processes") {
 		t.Fatalf("stop: exit %d %s %s", r.code, r.stdout, r.stderr)
 	}
 	waitGone(t, s2.ID, time.Second)
@@ -651,7 +651,7 @@ func TestUnrecordedProcessFound(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- ours.Wait() }()
 	r := hiverun(t, dir, nil, "stop")
-	if r.code != 0 || !strings.Contains(r.stdout, "stopped 1 process(es): unrecorded (pid "+strconv.Itoa(ours.Process.Pid)) {
+	if r.code != 0 || !strings.Contains(r.stdout, "stopped 1 process: unrecorded (pid "+strconv.Itoa(ours.Process.Pid)) {
 		t.Fatalf("stop: %d %s %s", r.code, r.stdout, r.stderr)
 	}
 	select {
@@ -701,7 +701,7 @@ func TestHistory(t *testing.T) {
 		t.Fatalf("startup: %+v", st)
 	}
 	r = hiverun(t, broken, nil, "history")
-	if !strings.Contains(r.stdout, "failed: migrate failed") || !strings.Contains(r.stdout, "1 startups (0 ready, 1 failed)") {
+	if !strings.Contains(r.stdout, "failed: migrate failed") || !strings.Contains(r.stdout, "1 startup (0 ready, 1 failed)") {
 		t.Fatalf("history of a failure:\n%s", r.stdout)
 	}
 }

@@ -369,7 +369,7 @@ func (r *run) stopAdopted() {
 	if len(pids) == 0 {
 		return
 	}
-	r.say("stopping %d process(es) that left their process group", len(pids))
+	r.say("stopping %s that left their process group", life.Count(len(pids), "process"))
 	for _, pid := range pids {
 		proc.SignalPid(pid, "TERM")
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 )
 
@@ -54,7 +55,7 @@ func Reclaim(ctx context.Context, d *Dir, o ReclaimOptions) (*Memory, int, error
 	}
 	n, names := StopLeftovers(ctx, d, mem, nil, o.Plan, o.Log)
 	if n > 0 {
-		o.Say("reclaimed %d process(es) left by an earlier run: %s", n, NameList(names))
+		o.Say("reclaimed %s left by an earlier run: %s", life.Count(n, "process"), NameList(names))
 	}
 	if err := checkPorts(ctx, o, n > 0); err != nil {
 		return nil, n, err
