@@ -17,17 +17,6 @@ import (
 	"github.com/hiverun/hiverun/bench"
 )
 
-// freePort is a port the kernel just gave out and took back: free now.
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
 // TestTakeoverSaysWho: a second foreground hiverun takes over, and the
 // first one's screen says who did; a `hiverun stop` from another terminal
 // is named the same way, not as a bare signal.
