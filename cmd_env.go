@@ -91,7 +91,11 @@ With --with, the named processes and what they depend on are booted first;
 COMMAND runs once they are ready, with each one's port as NAME_PORT
 (BACKEND_PORT); then the stack is stopped and hiverun exits with COMMAND's
 status. Ctrl-C goes to COMMAND first. If the stack fails to boot, COMMAND
-does not run and hiverun exits 1.`,
+does not run and hiverun exits 1.
+
+When a stack already runs in this folder (up --detach, or hiverun in another
+terminal), it is used: what runs and is ready is used as it is, its
+supervisor starts what is missing, and only that is stopped afterwards.`,
 		Example: `  hiverun run env
   hiverun run 'echo $DATABASE_URL'            # single quotes: $ is for the command
   hiverun run -e .env.test go test ./...
