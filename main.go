@@ -75,8 +75,13 @@ func run(args []string) int {
 		fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())
 		return exitRefused
 	case errors.As(err, &pe):
-		// FILE:LINE: message, the form editors and CI logs link to.
-		fmt.Fprintln(os.Stderr, err.Error())
+		// FILE:LINE: message, the form editors and CI logs link to; an
+		// error of no file says who is speaking, as every other does.
+		if pe.File == "" {
+			fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())
+		} else {
+			fmt.Fprintln(os.Stderr, err.Error())
+		}
 		return exitBad
 	case errors.As(err, &ue):
 		fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())
