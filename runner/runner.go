@@ -100,6 +100,7 @@ type run struct {
 	stopReason string
 	summarised bool
 	failed     string // the required instance whose failure stops the stack
+	signalAt   time.Time
 	waiters    []*waiter
 }
 
@@ -276,7 +277,7 @@ func (r *run) loop(ctx context.Context) error {
 		case req := <-r.opts.Control:
 			r.control(req)
 		case sig := <-r.opts.Signals:
-			r.interrupt(fmt.Sprintf("received %v", sig))
+			r.signalled(sig)
 		case <-ctxDone:
 			ctxDone = nil
 			why := "cancelled"
@@ -316,6 +317,27 @@ func (r *run) isStopping() bool {
 	default:
 		return false
 	}
+}
+
+// sameRequest is how soon a signal after the first one is taken as the
+// same request: GNU timeout (and other CI wrappers) signal their child and
+// then its whole process group, so one stop arrives twice.
+const sameRequest = time.Second
+
+// signalled stops the stack on a first signal; one that follows it within
+// sameRequest repeats it, and any later one kills at once.
+func (r *run) signalled(sig os.Signal) {
+	name := proc.SignalName(sig)
+	now := time.Now()
+	if !r.signalAt.IsZero() && now.Sub(r.signalAt) < sameRequest {
+		r.signalAt = time.Time{} // only one repeat is forgiven
+		r.say("received %s again within %s: the same request, still stopping in order (another signal kills at once)", name, sameRequest)
+		return
+	}
+	if !r.isStopping() {
+		r.signalAt = now
+	}
+	r.interrupt("received " + name)
 }
 
 func (r *run) interrupt(why string) {
