@@ -3,6 +3,8 @@
 package runner
 
 import (
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,5 +34,39 @@ func TestSignalTwiceIsOneRequest(t *testing.T) {
 	}
 	if strings.Contains(out, "killing everything") {
 		t.Errorf("killed at once:\n%s", out)
+	}
+}
+
+// kernelPort is a free port the kernel picked.
+func kernelPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestReadinessDoesNotFlood: an app answering 404 for its whole 4 s budget
+// gets a few dozen requests, so its own log (one line per request) still
+// shows what matters in the failure report, which names the last answer
+// and the time spent of the budget.
+func TestReadinessDoesNotFlood(t *testing.T) {
+	port := kernelPort(t)
+	h := newHarness(t, fmt.Sprintf("# hiverun: port=%d health=/health timeout=4s\napi: python3 -u -m http.server %d --bind 127.0.0.1\n", port, port))
+	err := h.run(30*time.Second, func(o *Options) { o.TailLines = 3 })
+	if exitCode(err) != 1 {
+		t.Fatalf("exit %v\n%s", err, h.out)
+	}
+	out := h.out.String()
+	requests := strings.Count(out, "GET /health")
+	t.Logf("%d requests in 4s", requests)
+	if requests > 48 {
+		t.Errorf("%d requests in 4s: the app's log is flooded", requests)
+	}
+	want := fmt.Sprintf("api (required) failed: not ready within its timeout of 4s (http://127.0.0.1:%d/health: HTTP 404, ", port)
+	if !strings.Contains(out, want) || !strings.Contains(out, " of 4s, ") {
+		t.Errorf("no %q ... of 4s in the report:\n%s", want, out)
 	}
 }
