@@ -15,6 +15,7 @@ import (
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
 )
@@ -220,12 +221,22 @@ func failedName(st *state.Startup) string {
 
 func showFailure(out io.Writer, dir *state.Dir, plan *procfile.Plan, st *state.Startup) {
 	name := failedName(st)
-	fmt.Fprintf(out, "hiverun: the stack did not come up: %s\n", strings.TrimPrefix(st.Result.String(), "failed: "))
+	what := strings.TrimPrefix(st.Result.String(), "failed: ")
+	var failed []*procfile.Instance
 	for _, in := range plan.Instances {
-		if in.Display != name && in.Name != name {
-			continue
+		if in.Display == name || in.Name == name {
+			failed = append(failed, in)
 		}
-		lines := lastLines(filepath.Join(dir.Path, "logs", in.Name+".log"), 20)
+	}
+	// The result says which process; its span says why, as the
+	// foreground's report does: exit code, signal, or timeout with the
+	// last check answer.
+	if why := failureWhy(st, failed); why != "" && !strings.Contains(what, why) {
+		what += ": " + why
+	}
+	fmt.Fprintf(out, "hiverun: the stack did not come up: %s\n", what)
+	for _, in := range failed {
+		lines := lastLinesSince(filepath.Join(dir.Path, "logs", in.Name+".log"), 20, st.At)
 		fmt.Fprintf(out, "last %d lines of %s:\n", len(lines), in.Display)
 		for _, l := range lines {
 			fmt.Fprintf(out, "  %s\n", l)
@@ -233,13 +244,40 @@ func showFailure(out io.Writer, dir *state.Dir, plan *procfile.Plan, st *state.S
 	}
 }
 
+// failureWhy is the reason the boot's record gives for the first of these
+// instances that failed.
+func failureWhy(st *state.Startup, failed []*procfile.Instance) string {
+	for _, in := range failed {
+		for _, sp := range st.Spans {
+			if sp.Name == in.Name && sp.Reason != "" && (sp.State == life.Failed || sp.State == life.Exited) {
+				return sp.Reason
+			}
+		}
+	}
+	return ""
+}
+
 // lastLines reads the last n lines of a process log, without their stamps.
-func lastLines(path string, n int) []string {
+func lastLines(path string, n int) []string { return lastLinesSince(path, n, time.Time{}) }
+
+// lastLinesSince is lastLines of one boot: the log is kept across boots,
+// and an earlier run's lines would pass for this one's.
+func lastLinesSince(path string, n int, since time.Time) []string {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
 	all := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if !since.IsZero() {
+		kept := all[:0]
+		for _, l := range all {
+			stamp, _, _ := strings.Cut(l, " ")
+			if at, err := time.Parse(runner.LogTimeFormat, stamp); err != nil || !at.Before(since) {
+				kept = append(kept, l)
+			}
+		}
+		all = kept
+	}
 	if len(all) > n {
 		all = all[len(all)-n:]
 	}

@@ -4,6 +4,8 @@ package main_test
 
 import (
 	"bytes"
+	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,5 +84,50 @@ func TestSecondTERMWithinASecond(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "received SIGTERM again within 1s") {
 		t.Errorf("output:\n%s", out.String())
+	}
+}
+
+// freeKernelPort is a port the kernel picked and let go.
+func freeKernelPort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestUpDetachSaysWhy: a failed detached boot says why the process failed,
+// as the foreground does — its exit code, the signal, or the timeout with
+// the last check answer — before its last lines, and only this boot's.
+func TestUpDetachSaysWhy(t *testing.T) {
+	port := freeKernelPort(t)
+	cases := []struct{ name, procfile, why string }{
+		{"exit code", fmt.Sprintf("# hiverun: port=%d\napi: sh -c 'echo booting; sleep 0.2; exit 3'\n", port),
+			"api failed: exited with code 3 before it was ready"},
+		{"signal", fmt.Sprintf("# hiverun: port=%d\napi: sh -c 'echo booting; sleep 0.2; kill -TERM $$'\n", port),
+			"api failed: killed by SIGTERM before it was ready"},
+		{"timeout", fmt.Sprintf("# hiverun: port=%d health=/health timeout=2s\napi: python3 -m http.server %d --bind 127.0.0.1\n", port, port),
+			fmt.Sprintf("api failed: not ready within its timeout of 2s (http://127.0.0.1:%d/health: HTTP 404, ", port)},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := project(t, map[string]string{"Procfile": c.procfile})
+			// Twice: the second report shows only its own boot's lines.
+			for range 2 {
+				r := hiverun(t, dir, nil, "up", "--detach", "--wait-timeout", "20s")
+				if r.code != 1 {
+					t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+				}
+				i := strings.Index(r.stdout, "hiverun: the stack did not come up: "+c.why)
+				if i < 0 || i > strings.Index(r.stdout, "lines of api:") {
+					t.Fatalf("no %q before the last lines:\n%s%s", c.why, r.stdout, r.stderr)
+				}
+				if c.name != "timeout" && strings.Count(r.stdout, "booting") != 1 {
+					t.Errorf("lines of another boot:\n%s", r.stdout)
+				}
+			}
+		})
 	}
 }
