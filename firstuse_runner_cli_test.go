@@ -4,6 +4,7 @@ package main_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -129,5 +130,116 @@ func TestUpDetachSaysWhy(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+type statusHealth struct {
+	OK      bool
+	Message string
+	At      time.Time
+}
+
+type statusRowJSON struct {
+	Name   string
+	State  string
+	PID    int
+	Health *statusHealth
+}
+
+func statusRows(t *testing.T, dir string) (map[string]statusRowJSON, result) {
+	t.Helper()
+	r := hiverun(t, dir, nil, "status", "--json")
+	var rep struct{ Instances []statusRowJSON }
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatalf("status --json: %v\n%s%s", err, r.stdout, r.stderr)
+	}
+	rows := map[string]statusRowJSON{}
+	for _, row := range rep.Instances {
+		rows[row.Name] = row
+	}
+	return rows, r
+}
+
+// TestStatusTellsTheTruth: HEALTH is the last check and when it ran; a
+// restarted process shows its new result at once; a process stopped on
+// request is `stopped`, not `gone`, and not a failure; a stopped stack
+// shows no stale `ok`.
+func TestStatusTellsTheTruth(t *testing.T) {
+	port := freeKernelPort(t)
+	dir := project(t, map[string]string{"Procfile": fmt.Sprintf(
+		"# hiverun: port=%d health=/\nweb: python3 -m http.server %d --bind 127.0.0.1\nworker: sleep 300\n", port, port)})
+	if r := hiverun(t, dir, nil, "up", "--detach", "--health-interval", "500ms"); r.code != 0 {
+		t.Fatalf("up: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	time.Sleep(2500 * time.Millisecond)
+	rows, _ := statusRows(t, dir)
+	if h := rows["web.1"].Health; h == nil || !h.OK || time.Since(h.At) > 1500*time.Millisecond {
+		t.Errorf("web's health is not its last check (every 500ms): %+v", h)
+	}
+
+	if r := hiverun(t, dir, nil, "restart", "web"); r.code != 0 {
+		t.Fatalf("restart: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	restarted := time.Now()
+	rows, _ = statusRows(t, dir)
+	if h := rows["web.1"].Health; h == nil || !h.OK || h.At.Before(restarted.Add(-2*time.Second)) {
+		t.Errorf("a restarted web does not show its new check: %+v", h)
+	}
+
+	if r := hiverun(t, dir, nil, "stop", "worker"); r.code != 0 {
+		t.Fatalf("stop worker: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	rows, r := statusRows(t, dir)
+	if rows["worker.1"].State != "stopped" || r.code != 0 {
+		t.Errorf("a process stopped on request: state %q, status exit %d (want stopped, 0)\n%s", rows["worker.1"].State, r.code, r.stdout)
+	}
+
+	if r := hiverun(t, dir, nil, "stop"); r.code != 0 {
+		t.Fatalf("stop: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = hiverun(t, dir, nil, "status")
+	if strings.Contains(r.stdout, "ok (") || strings.Contains(r.stdout, "ready") || r.code != 1 {
+		t.Errorf("a stopped stack shows stale cells (exit %d):\n%s", r.code, r.stdout)
+	}
+}
+
+// TestStatusNoStaleWaiting: a stack whose supervisor died while a process
+// still waited on its dependency shows no `waiting` that will never end.
+func TestStatusNoStaleWaiting(t *testing.T) {
+	port := freeKernelPort(t)
+	dir := project(t, map[string]string{"Procfile": fmt.Sprintf(
+		"# hiverun: port=%d timeout=60s\nslow: sleep 300\n# hiverun: depends=slow\nafter: sleep 300\n", port)})
+	cmd := exec.Command(bin, "start")
+	cmd.Dir = dir
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		rows, _ := statusRows(t, dir)
+		if rows["after.1"].State == "waiting" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after.1 never waiting:\n%s", out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// A supervisor killed outright: nothing will ever start `after`.
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	r := hiverun(t, dir, nil, "status")
+	if strings.Contains(r.stdout, "waiting") {
+		t.Errorf("stale cells with no supervisor:\n%s", r.stdout)
+	}
+	hiverun(t, dir, nil, "stop")
+	r = hiverun(t, dir, nil, "status")
+	if strings.Contains(r.stdout, "waiting") || strings.Contains(r.stdout, "starting") {
+		t.Errorf("stale cells on a stopped stack:\n%s", r.stdout)
 	}
 }

@@ -150,6 +150,11 @@ func (r *run) answerWaiters() {
 				}
 			}
 		}
+		if done || stopping {
+			// Whoever reads the answer and asks `status` must find
+			// memory.json saying so.
+			r.syncJournal()
+		}
 		switch {
 		case failed != "" && (done || stopping):
 			w.reply <- life.ControlReply{Error: failed}
@@ -164,6 +169,13 @@ func (r *run) answerWaiters() {
 		}
 	}
 	r.waiters = kept
+}
+
+// syncJournal writes what the journal holds, when it can.
+func (r *run) syncJournal() {
+	if s, ok := r.opts.Journal.(life.Syncer); ok {
+		s.Sync()
+	}
 }
 
 func orWord(s, alt string) string {
