@@ -243,3 +243,98 @@ func TestStatusNoStaleWaiting(t *testing.T) {
 		t.Errorf("stale cells on a stopped stack:\n%s", r.stdout)
 	}
 }
+
+// startedBeforeOutput checks, for each of n processes pN, that hiverun's
+// "pN started" line comes before pN's first line.
+func startedBeforeOutput(t *testing.T, out string, n int) {
+	t.Helper()
+	lines := strings.Split(out, "\n")
+	for i := range n {
+		name := fmt.Sprintf("p%d", i)
+		started, first := -1, -1
+		for j, l := range lines {
+			head, text, ok := strings.Cut(l, " | ")
+			if !ok {
+				continue
+			}
+			fields := strings.Fields(head)
+			who := fields[len(fields)-1]
+			switch {
+			case who == "hiverun" && strings.HasPrefix(text, name+" started (pid") && started < 0:
+				started = j
+			case who == name && first < 0:
+				first = j
+			}
+		}
+		if started < 0 || first < 0 || started > first {
+			t.Errorf("%s: started on line %d, first output on line %d:\n%s", name, started, first, out)
+			return
+		}
+	}
+}
+
+// TestLogsShowSupervisorLines: `logs` merges hiverun's own lines, under
+// "hiverun", in time order with the processes' (so each `started` line
+// comes before that process's first line, with 30 processes starting at
+// once); with no detached logs it says so on stderr.
+func TestLogsShowSupervisorLines(t *testing.T) {
+	const n = 30
+	var pf strings.Builder
+	for i := range n {
+		fmt.Fprintf(&pf, "p%d: sh -c 'echo first line of p%d; exec sleep 300'\n", i, i)
+	}
+	dir := project(t, map[string]string{"Procfile": pf.String()})
+	r := hiverun(t, dir, nil, "logs")
+	if r.code == 0 || !strings.Contains(r.stderr, "no logs here") {
+		t.Errorf("logs before any stack: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
+		t.Fatalf("up: %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	var out string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		out = hiverun(t, dir, nil, "--no-color", "logs", "-n", "1000").stdout
+		if strings.Count(out, "first line of") == n {
+			break
+		}
+	}
+	if !strings.Contains(out, "hiverun | ready in ") {
+		t.Fatalf("no hiverun lines in logs:\n%s", out)
+	}
+	startedBeforeOutput(t, out, n)
+
+	// A stack that only ran in the foreground left no logs: say so.
+	dir2 := project(t, map[string]string{"Procfile": "once: echo hi\n"})
+	hiverun(t, dir2, nil, "start")
+	r = hiverun(t, dir2, nil, "logs")
+	if r.code == 0 || !strings.Contains(r.stderr, "no logs here: only a detached stack") || r.stdout != "" {
+		t.Errorf("logs after a foreground stack: exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestStartedBeforeFirstLine: on screen, with 40 processes that print at
+// once while the machine is busy starting them, each `started` line comes
+// before that process's first line.
+func TestStartedBeforeFirstLine(t *testing.T) {
+	const n = 40
+	var pf strings.Builder
+	for i := range n {
+		fmt.Fprintf(&pf, "p%d: sh -c 'echo first line of p%d; exec sleep 300'\n", i, i)
+	}
+	dir := project(t, map[string]string{"Procfile": pf.String()})
+	cmd := exec.Command(bin, "--no-color", "start")
+	cmd.Dir = dir
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	for deadline := time.Now().Add(15 * time.Second); strings.Count(out.String(), "first line of") < n && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	_ = cmd.Wait()
+	startedBeforeOutput(t, out.String(), n)
+}

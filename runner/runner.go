@@ -88,6 +88,7 @@ type run struct {
 	killed  sync.Once
 	paths   proc.PathCache
 	devNull *os.File
+	selfLog *logFile // hiverun's own lines in a detached stack
 
 	// What the instances tell the supervisor: a queue that never blocks
 	// them, and a wake-up for the loop.
@@ -157,9 +158,17 @@ func Run(ctx context.Context, plan *procfile.Plan, opts Options) error {
 			in.log = l
 			defer l.close()
 		}
+		// hiverun's own lines, stamped as the processes' are, so that
+		// `hiverun logs` shows them merged in time order under "hiverun".
+		l, err := openLogFile(opts.LogDir, SelfLogName, opts.LogMax)
+		if err != nil {
+			return err
+		}
+		r.selfLog = l
+		defer l.close()
 	}
 	for _, n := range opts.Notices {
-		r.out.event(r.self, n)
+		r.event(n)
 	}
 	if len(r.insts) == 0 {
 		r.info("nothing to run: the formation leaves every selected process out")
@@ -207,6 +216,20 @@ func (r *run) info(format string, args ...any) {
 func (r *run) infoAt(level, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	r.log(level, msg)
+	r.event(msg)
+}
+
+// event shows one of hiverun's lines, and keeps it with the process logs
+// of a detached stack.
+func (r *run) event(msg string) {
+	if r.selfLog != nil {
+		parts := strings.Split(strings.TrimRight(msg, "\n"), "\n")
+		ls := make([][]byte, len(parts))
+		for i, s := range parts {
+			ls[i] = []byte(s)
+		}
+		r.selfLog.lines(r.opts.Now(), ls)
+	}
 	r.out.event(r.self, msg)
 }
 
