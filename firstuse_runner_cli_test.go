@@ -338,3 +338,35 @@ func TestStartedBeforeFirstLine(t *testing.T) {
 	_ = cmd.Wait()
 	startedBeforeOutput(t, out.String(), n)
 }
+
+// TestSignalNamesInUpDetach: `up --detach` interrupted while it waits
+// names the signal as a user looks it up: SIGINT, not "interrupt".
+func TestSignalNamesInUpDetach(t *testing.T) {
+	port := freeKernelPort(t)
+	dir := project(t, map[string]string{"Procfile": fmt.Sprintf("# hiverun: port=%d timeout=60s\nslow: sleep 300\n", port)})
+	cmd := exec.Command(bin, "up", "--detach")
+	cmd.Dir = dir
+	var errb lockedBuffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if rows, _ := statusRows(t, dir); rows["slow.1"].State == "starting" {
+			break
+		}
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("up --detach did not end")
+	}
+	if !strings.Contains(errb.String(), "hiverun: received SIGINT: stopping the stack") {
+		t.Errorf("stderr: %q", errb.String())
+	}
+}
