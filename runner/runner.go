@@ -28,7 +28,8 @@ type Options struct {
 	LiveWidth int
 	Now       func() time.Time
 	// Signals delivers the user's interrupts: the first stops the stack in
-	// order, the second kills at once.
+	// order, a second within a second of it is the same request, and a
+	// later one kills at once.
 	Signals <-chan os.Signal
 	// Reaper, when set, adopts and reaps orphaned descendants (main only).
 	Reaper *proc.Reaper
@@ -340,27 +341,6 @@ func (r *run) isStopping() bool {
 	default:
 		return false
 	}
-}
-
-// sameRequest is how soon a signal after the first one is taken as the
-// same request: GNU timeout (and other CI wrappers) signal their child and
-// then its whole process group, so one stop arrives twice.
-const sameRequest = time.Second
-
-// signalled stops the stack on a first signal; one that follows it within
-// sameRequest repeats it, and any later one kills at once.
-func (r *run) signalled(sig os.Signal) {
-	name := proc.SignalName(sig)
-	now := time.Now()
-	if !r.signalAt.IsZero() && now.Sub(r.signalAt) < sameRequest {
-		r.signalAt = time.Time{} // only one repeat is forgiven
-		r.say("received %s again within %s: the same request, still stopping in order (another signal kills at once)", name, sameRequest)
-		return
-	}
-	if !r.isStopping() {
-		r.signalAt = now
-	}
-	r.interrupt("received " + name)
 }
 
 func (r *run) interrupt(why string) {
