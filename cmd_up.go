@@ -220,21 +220,8 @@ func failedName(st *state.Startup) string {
 }
 
 func showFailure(out io.Writer, dir *state.Dir, plan *procfile.Plan, st *state.Startup) {
-	name := failedName(st)
-	what := strings.TrimPrefix(st.Result.String(), "failed: ")
-	var failed []*procfile.Instance
-	for _, in := range plan.Instances {
-		if in.Display == name || in.Name == name {
-			failed = append(failed, in)
-		}
-	}
-	// The result says which process; its span says why, as the
-	// foreground's report does: exit code, signal, or timeout with the
-	// last check answer.
-	if why := failureWhy(st, failed); why != "" && !strings.Contains(what, why) {
-		what += ": " + why
-	}
-	fmt.Fprintf(out, "hiverun: the stack did not come up: %s\n", what)
+	failed := failedInstances(plan, st)
+	fmt.Fprintf(out, "hiverun: the stack did not come up: %s\n", strings.TrimPrefix(failureText(st, failed), "failed: "))
 	for _, in := range failed {
 		lines := lastLinesSince(filepath.Join(dir.Path, "logs", in.Name+".log"), 20, st.At)
 		fmt.Fprintf(out, "last %d lines of %s:\n", len(lines), in.Display)
@@ -242,6 +229,30 @@ func showFailure(out io.Writer, dir *state.Dir, plan *procfile.Plan, st *state.S
 			fmt.Fprintf(out, "  %s\n", l)
 		}
 	}
+}
+
+// failedInstances are the plan's instances of the process a failed boot
+// names.
+func failedInstances(plan *procfile.Plan, st *state.Startup) []*procfile.Instance {
+	name := failedName(st)
+	var failed []*procfile.Instance
+	for _, in := range plan.Instances {
+		if in.Display == name || in.Name == name {
+			failed = append(failed, in)
+		}
+	}
+	return failed
+}
+
+// failureText is the boot's result with why the process failed: the
+// result says which process, its span says why, as the foreground's
+// report does (exit code, signal, or timeout with the last check answer).
+func failureText(st *state.Startup, failed []*procfile.Instance) string {
+	what := st.Result.String()
+	if why := failureWhy(st, failed); why != "" && !strings.Contains(what, why) {
+		what += ": " + why
+	}
+	return what
 }
 
 // failureWhy is the reason the boot's record gives for the first of these
@@ -257,11 +268,9 @@ func failureWhy(st *state.Startup, failed []*procfile.Instance) string {
 	return ""
 }
 
-// lastLines reads the last n lines of a process log, without their stamps.
-func lastLines(path string, n int) []string { return lastLinesSince(path, n, time.Time{}) }
-
-// lastLinesSince is lastLines of one boot: the log is kept across boots,
-// and an earlier run's lines would pass for this one's.
+// lastLinesSince reads the last n lines of one boot of a process log,
+// without their stamps: the log is kept across boots, and an earlier run's
+// lines would pass for this one's.
 func lastLinesSince(path string, n int, since time.Time) []string {
 	data, err := os.ReadFile(path)
 	if err != nil {

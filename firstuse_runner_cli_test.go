@@ -117,7 +117,7 @@ func TestUpDetachSaysWhy(t *testing.T) {
 			dir := project(t, map[string]string{"Procfile": c.procfile})
 			// Twice: the second report shows only its own boot's lines.
 			for range 2 {
-				r := hiverun(t, dir, nil, "up", "--detach", "--wait-timeout", "20s")
+				r := hiverun(t, dir, nil, "up", "--detach", "--wait-timeout", "20s", "--report", "report.json")
 				if r.code != 1 {
 					t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 				}
@@ -127,6 +127,23 @@ func TestUpDetachSaysWhy(t *testing.T) {
 				}
 				if c.name != "timeout" && strings.Count(r.stdout, "booting") != 1 {
 					t.Errorf("lines of another boot:\n%s", r.stdout)
+				}
+				// The --report file says the same.
+				data, err := os.ReadFile(filepath.Join(dir, "report.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				var rep struct {
+					Failure struct {
+						Reason    string
+						LastLines []string `json:"last_lines"`
+					}
+				}
+				if err := json.Unmarshal(data, &rep); err != nil {
+					t.Fatal(err)
+				}
+				if !strings.Contains(rep.Failure.Reason, c.why) || c.name != "timeout" && len(rep.Failure.LastLines) != 1 {
+					t.Errorf("report: %s", data)
 				}
 			}
 		})
