@@ -3,14 +3,20 @@
 package runner
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/probe"
 )
 
 // TestSignalTwiceIsOneRequest: GNU timeout signals its child, then the
@@ -68,5 +74,29 @@ func TestReadinessDoesNotFlood(t *testing.T) {
 	want := fmt.Sprintf("api (required) failed: not ready within its timeout of 4s (http://127.0.0.1:%d/health: HTTP 404, ", port)
 	if !strings.Contains(out, want) || !strings.Contains(out, " of 4s, ") {
 		t.Errorf("no %q ... of 4s in the report:\n%s", want, out)
+	}
+}
+
+// TestProbeDoesNotFlood: `hiverun probe`, which exported units and
+// containers run as their readiness check, backs off the same way.
+func TestProbeDoesNotFlood(t *testing.T) {
+	h := newHarness(t, "x: true\n") // only for the leftover check
+	port := kernelPort(t)
+	srv := exec.Command("python3", "-u", "-m", "http.server", fmt.Sprint(port), "--bind", "127.0.0.1", "--directory", h.dir)
+	srv.Env = append(os.Environ(), "HIVERUN_TEST_ID="+h.id)
+	logged := &syncBuffer{}
+	srv.Stderr = logged
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
+	c := procfile.Check{Kind: procfile.CheckHTTP, URL: fmt.Sprintf("http://127.0.0.1:%d/health", port)}
+	err := probe.Wait(context.Background(), c, probe.Options{Timeout: 3 * time.Second})
+	var te *probe.TimeoutError
+	if !errors.As(err, &te) || !strings.Contains(err.Error(), "HTTP 404") {
+		t.Fatalf("probe: %v", err)
+	}
+	if n := strings.Count(logged.String(), "GET /health"); n > 40 {
+		t.Errorf("%d requests in 3s (%d tries): the app's log is flooded", n, te.Tries)
 	}
 }
