@@ -151,9 +151,9 @@ func buildStatus(g *globals) (*statusReport, error) {
 			// No supervisor will ever start it.
 			row.State = string(life.Stopped)
 		}
-		if !alive {
-			// A check result of a process that no longer runs is
-			// stale: "ok" on a stopped stack would be a lie.
+		if !alive && in.Health != nil && in.Health.OK {
+			// "ok" for a process that no longer runs would be a lie; a
+			// failing answer still says why it is not running.
 			row.Health = nil
 		}
 		if alive {
