@@ -35,7 +35,8 @@ func newLogsCmd(g *globals) *cobra.Command {
 		Use:   "logs [-f] [-n N] [PROCESS...]",
 		Short: "Show the output of a detached stack, merged in time order",
 		Long: `Show what the processes of a detached stack (hiverun up --detach) wrote,
-prefixed as hiverun prints it, merged in time order across processes. With
+prefixed as hiverun prints it, merged in time order across processes, with
+hiverun's own lines (started, ready, failed, stopping) under "hiverun". With
 -f (--follow), keep following until Ctrl-C or the stack stops. Here -f means
 follow: name another Procfile with --procfile.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -44,7 +45,13 @@ follow: name another Procfile with --procfile.`,
 				return err
 			}
 			if dir == nil {
-				return fmt.Errorf("no stack has run here")
+				return fmt.Errorf("no logs here: no stack has run in this folder")
+			}
+			if len(args) == 0 {
+				if files, _ := logFiles(dir, nil); len(files) == 0 {
+					return fmt.Errorf("no logs here: only a detached stack (hiverun up --detach) keeps its output, in %s; a foreground stack's output went to its terminal, and hiverun's own events are in %s",
+						filepath.Join(dir.Path, "logs"), filepath.Join(dir.Path, "hiverun.log"))
+				}
 			}
 			return showLogs(cmd.OutOrStdout(), g, dir, args, n, follow)
 		},
@@ -128,12 +135,22 @@ func showLogs(out io.Writer, g *globals, dir *state.Dir, names []string, n int, 
 		width = max(width, len(disp[inst]))
 		insts = append(insts, inst)
 	}
-	sort.Strings(insts)
+	// hiverun's own lines first among lines of the same moment: its
+	// "started" line comes before the process's first line.
+	sort.Slice(insts, func(i, j int) bool {
+		if self := runner.SelfLogName; (insts[i] == self) != (insts[j] == self) {
+			return insts[i] == self
+		}
+		return insts[i] < insts[j]
+	})
 	useColor := g.useColor(os.Stdout)
 	colors := map[string]*color.Color{}
 	palette := []color.Attribute{color.FgCyan, color.FgYellow, color.FgGreen, color.FgMagenta, color.FgBlue, color.FgHiCyan}
 	for i, inst := range insts {
 		c := color.New(palette[i%len(palette)])
+		if inst == runner.SelfLogName {
+			c = color.New(color.Bold) // as the runner shows its own lines
+		}
 		c.EnableColor()
 		colors[inst] = c
 	}

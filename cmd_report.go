@@ -39,12 +39,10 @@ func writeReportFrom(path string, dir *state.Dir, plan *procfile.Plan, st *state
 	}
 	rep := buildBootReport(plan, mem, st)
 	if st.Result.Outcome != life.BootReady {
-		name := failedName(st)
-		rep.Failure = &reportFailure{Process: name, Reason: st.Result.String()}
-		for _, in := range plan.Instances {
-			if in.Display == name || in.Name == name {
-				rep.Failure.LastLines = lastLines(dir.Path+"/logs/"+in.Name+".log", 20)
-			}
+		failed := failedInstances(plan, st)
+		rep.Failure = &reportFailure{Process: failedName(st), Reason: failureText(st, failed)}
+		for _, in := range failed {
+			rep.Failure.LastLines = lastLinesSince(dir.Path+"/logs/"+in.Name+".log", 20, st.At)
 		}
 	}
 	return saveReport(path, rep)

@@ -183,7 +183,7 @@ func reclaim(ctx context.Context, sigs <-chan os.Signal, dir *state.Dir, o state
 	<-done
 	if got != nil {
 		dir.Unlock()
-		return nil, 0, fmt.Errorf("interrupted (%v) before the stack started", got)
+		return nil, 0, fmt.Errorf("interrupted (%s) before the stack started", proc.SignalName(got))
 	}
 	return mem, n, err
 }

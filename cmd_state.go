@@ -73,8 +73,9 @@ func newStatusCmd(g *globals) *cobra.Command {
 		Short: "Show what is running: state, pid, port, health, uptime, CPU and memory",
 		Long: `Show each instance of the stack started in this folder, whether its
 supervisor is alive (in another terminal) or was killed (its processes are
-then shown as orphaned). Exit 0 when every required process is up and
-ready, 1 otherwise, so scripts can wait on it.`,
+then shown as orphaned). HEALTH is the last check and when it ran. Exit 0
+when every required process is up and ready (or stopped on request with
+` + "`hiverun stop PROC`" + `), 1 otherwise, so scripts can wait on it.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			rep, err := buildStatus(g)
@@ -139,10 +140,21 @@ func buildStatus(g *globals) (*statusReport, error) {
 			Optional: in.Optional, Oneshot: in.Oneshot, Health: in.Health, Restarts: in.Restarts}
 		alive := in.Ours()
 		switch {
+		case in.State == life.Stopping && !alive:
+			// Its stop is done; memory.json was about to say so.
+			row.State = string(life.Stopped)
 		case in.Running() && !alive:
 			row.State = "gone"
 		case alive && !supAlive:
 			row.State = "orphaned"
+		case !supAlive && (in.State == life.Waiting || in.State == life.Backoff):
+			// No supervisor will ever start it.
+			row.State = string(life.Stopped)
+		}
+		if !alive && in.Health != nil && in.Health.OK {
+			// "ok" for a process that no longer runs would be a lie; a
+			// failing answer still says why it is not running.
+			row.Health = nil
 		}
 		if alive {
 			if in.StartedAt != nil {
@@ -153,7 +165,9 @@ func buildStatus(g *globals) (*statusReport, error) {
 		} else {
 			row.PID = 0
 		}
-		up := row.State == "ready" || (in.Oneshot && row.State == "exited" && in.ExitCode != nil && *in.ExitCode == 0)
+		up := row.State == "ready" || (in.Oneshot && row.State == "exited" && in.ExitCode != nil && *in.ExitCode == 0) ||
+			// Stopped on request (`hiverun stop web`) is not a failure.
+			supAlive && row.State == string(life.Stopped)
 		if !in.Optional && !up {
 			rep.OK = false
 		}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
 )
@@ -219,13 +220,10 @@ func failedName(st *state.Startup) string {
 }
 
 func showFailure(out io.Writer, dir *state.Dir, plan *procfile.Plan, st *state.Startup) {
-	name := failedName(st)
-	fmt.Fprintf(out, "hiverun: the stack did not come up: %s\n", strings.TrimPrefix(st.Result.String(), "failed: "))
-	for _, in := range plan.Instances {
-		if in.Display != name && in.Name != name {
-			continue
-		}
-		lines := lastLines(filepath.Join(dir.Path, "logs", in.Name+".log"), 20)
+	failed := failedInstances(plan, st)
+	fmt.Fprintf(out, "hiverun: the stack did not come up: %s\n", strings.TrimPrefix(failureText(st, failed), "failed: "))
+	for _, in := range failed {
+		lines := lastLinesSince(filepath.Join(dir.Path, "logs", in.Name+".log"), 20, st.At)
 		if len(lines) == 1 {
 			fmt.Fprintf(out, "last line of %s:\n", in.Display)
 		} else {
@@ -237,13 +235,62 @@ func showFailure(out io.Writer, dir *state.Dir, plan *procfile.Plan, st *state.S
 	}
 }
 
-// lastLines reads the last n lines of a process log, without their stamps.
-func lastLines(path string, n int) []string {
+// failedInstances are the plan's instances of the process a failed boot
+// names.
+func failedInstances(plan *procfile.Plan, st *state.Startup) []*procfile.Instance {
+	name := failedName(st)
+	var failed []*procfile.Instance
+	for _, in := range plan.Instances {
+		if in.Display == name || in.Name == name {
+			failed = append(failed, in)
+		}
+	}
+	return failed
+}
+
+// failureText is the boot's result with why the process failed: the
+// result says which process, its span says why, as the foreground's
+// report does (exit code, signal, or timeout with the last check answer).
+func failureText(st *state.Startup, failed []*procfile.Instance) string {
+	what := st.Result.String()
+	if why := failureWhy(st, failed); why != "" && !strings.Contains(what, why) {
+		what += ": " + why
+	}
+	return what
+}
+
+// failureWhy is the reason the boot's record gives for the first of these
+// instances that failed.
+func failureWhy(st *state.Startup, failed []*procfile.Instance) string {
+	for _, in := range failed {
+		for _, sp := range st.Spans {
+			if sp.Name == in.Name && sp.Reason != "" && (sp.State == life.Failed || sp.State == life.Exited) {
+				return sp.Reason
+			}
+		}
+	}
+	return ""
+}
+
+// lastLinesSince reads the last n lines of one boot of a process log,
+// without their stamps: the log is kept across boots, and an earlier run's
+// lines would pass for this one's.
+func lastLinesSince(path string, n int, since time.Time) []string {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
 	all := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if !since.IsZero() {
+		kept := all[:0]
+		for _, l := range all {
+			stamp, _, _ := strings.Cut(l, " ")
+			if at, err := time.Parse(runner.LogTimeFormat, stamp); err != nil || !at.Before(since) {
+				kept = append(kept, l)
+			}
+		}
+		all = kept
+	}
 	if len(all) > n {
 		all = all[len(all)-n:]
 	}

@@ -114,7 +114,7 @@ func (sup *supervisor) await(out io.Writer, dir *state.Dir, plan *procfile.Plan,
 	case <-time.After(wait):
 		return stop("hiverun: not ready within --wait-timeout %s: stopping the stack\n", wait)
 	case s := <-sigs:
-		return stop("hiverun: %v: stopping the stack\n", s)
+		return stop("hiverun: received %s: stopping the stack\n", proc.SignalName(s))
 	case <-sup.ready:
 	}
 	pid := sup.cmd.Process.Pid

@@ -186,6 +186,11 @@ func (r *run) answerWaiters() {
 				}
 			}
 		}
+		if done || stopping {
+			// Whoever reads the answer and asks `status` must find
+			// memory.json saying so.
+			r.syncJournal()
+		}
 		switch {
 		case failed != "" && (done || stopping):
 			w.reply <- life.ControlReply{Error: failed, Started: w.started}
@@ -200,6 +205,13 @@ func (r *run) answerWaiters() {
 		}
 	}
 	r.waiters = kept
+}
+
+// syncJournal writes what the journal holds, when it can.
+func (r *run) syncJournal() {
+	if s, ok := r.opts.Journal.(life.Syncer); ok {
+		s.Sync()
+	}
 }
 
 func orWord(s, alt string) string {

@@ -214,14 +214,17 @@ func (r *run) settleState(in *inst, m machine, from life.State, c *change) {
 	if m.State == from {
 		return
 	}
+	if m.State == life.Ready && cur.Check.Kind != procfile.CheckNone {
+		// The check that passed is the last check: recorded before the
+		// state, which is written at once, so a restarted process shows
+		// its new result, not none.
+		r.record(life.Record{Kind: life.RecHealth, Instance: cur, OK: true, Msg: cur.Check.String()})
+	}
 	r.record(life.Record{Kind: life.RecState, Instance: cur, State: m.State, Msg: m.Reason, Code: m.Code})
 	switch m.State {
 	case life.Ready:
 		if from == life.Starting {
 			r.record(life.Record{Kind: life.RecReady, Instance: cur, Took: took})
-		}
-		if cur.Check.Kind != procfile.CheckNone {
-			r.record(life.Record{Kind: life.RecHealth, Instance: cur, OK: true, Msg: cur.Check.String()})
 		}
 	case life.Exited:
 		if from == life.Starting {

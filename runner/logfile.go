@@ -12,6 +12,10 @@ import (
 // logs` can merge several files in time order.
 const LogTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
 
+// SelfLogName is the log of hiverun's own lines among the process logs
+// (hiverun.log): instances' files are NAME.N.log, so it cannot collide.
+const SelfLogName = "hiverun"
+
 // logFile is one instance's output file in a detached stack: every line
 // stamped with its time, capped in size by rotating to NAME.N.log.1.
 type logFile struct {

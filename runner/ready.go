@@ -51,7 +51,9 @@ func (r *run) becomeReady(in *inst, p *child, spec *procfile.Instance, gen int, 
 		}
 	}()
 	began := time.Now()
+	pace := check.Pacer{Kind: spec.Check.Kind, Expected: r.opts.Expected[spec.Name]}
 	var last error
+	var lastAt time.Duration // when the last real answer came, into the wait
 	tries := 0
 	for {
 		if first {
@@ -71,14 +73,14 @@ func (r *run) becomeReady(in *inst, p *child, spec *procfile.Instance, gen int, 
 		// An attempt cut short by the deadline says nothing about the
 		// service: report the last real answer instead.
 		if ctx.Err() == nil || last == nil {
-			last = err
+			last, lastAt = err, time.Since(began)
 		}
 		tries++
 		in.mu.Lock()
 		in.tries, in.lastErr = tries, last.Error()
 		in.mu.Unlock()
 		select {
-		case <-time.After(check.Interval(spec.Check.Kind, time.Since(began), r.opts.Expected[spec.Name])):
+		case <-time.After(pace.Next(time.Since(began), err)):
 			continue
 		case <-ctx.Done():
 		}
@@ -86,9 +88,32 @@ func (r *run) becomeReady(in *inst, p *child, spec *procfile.Instance, gen int, 
 			return // it exited or is being stopped: not a readiness verdict
 		}
 		r.record(life.Record{Kind: life.RecHealth, Instance: spec, OK: false, Msg: last.Error()})
-		notReady(fmt.Sprintf("not ready within its timeout of %s (%s: %v, %d tries)", def.Timeout, spec.Check, last, tries))
+		budget := fmtBudget(def.Timeout)
+		notReady(fmt.Sprintf("not ready within its timeout of %s (%s: %v, %s of %s, %d %s)",
+			budget, spec.Check, last, fmtSecs1(lastAt), budget, tries, plural(tries, "try", "tries")))
 		return
 	}
+}
+
+// fmtSecs1 is a time spent of a budget, as the live line shows it: 2.9s.
+func fmtSecs1(d time.Duration) string { return fmt.Sprintf("%.1fs", d.Seconds()) }
+
+// fmtBudget is a configured time as it was likely written: 60s, not 1m0s.
+func fmtBudget(d time.Duration) string {
+	switch {
+	case d%time.Second == 0:
+		return fmt.Sprintf("%ds", d/time.Second)
+	case d < time.Second:
+		return d.String()
+	}
+	return fmtSecs1(d)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // watch keeps checking a ready instance at the health interval and tells

@@ -28,7 +28,8 @@ type Options struct {
 	LiveWidth int
 	Now       func() time.Time
 	// Signals delivers the user's interrupts: the first stops the stack in
-	// order, the second kills at once.
+	// order, a second within a second of it is the same request, and a
+	// later one kills at once.
 	Signals <-chan os.Signal
 	// Reaper, when set, adopts and reaps orphaned descendants (main only).
 	Reaper *proc.Reaper
@@ -95,6 +96,7 @@ type run struct {
 	killed  sync.Once
 	paths   proc.PathCache
 	devNull *os.File
+	selfLog *logFile // hiverun's own lines in a detached stack
 
 	// What the instances tell the supervisor: a queue that never blocks
 	// them, and a wake-up for the loop.
@@ -107,6 +109,7 @@ type run struct {
 	stopReason string
 	summarised bool
 	failed     string // the required instance whose failure stops the stack
+	signalAt   time.Time
 	waiters    []*waiter
 }
 
@@ -163,9 +166,17 @@ func Run(ctx context.Context, plan *procfile.Plan, opts Options) error {
 			in.log = l
 		}
 		defer r.closeLogs()
+		// hiverun's own lines, stamped as the processes' are, so that
+		// `hiverun logs` shows them merged in time order under "hiverun".
+		l, err := openLogFile(opts.LogDir, SelfLogName, opts.LogMax)
+		if err != nil {
+			return err
+		}
+		r.selfLog = l
+		defer l.close()
 	}
 	for _, n := range opts.Notices {
-		r.out.event(r.self, n)
+		r.event(n)
 	}
 	if len(r.insts) == 0 {
 		r.info("nothing to run: the formation leaves every selected process out")
@@ -213,6 +224,20 @@ func (r *run) info(format string, args ...any) {
 func (r *run) infoAt(level, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	r.log(level, msg)
+	r.event(msg)
+}
+
+// event shows one of hiverun's lines, and keeps it with the process logs
+// of a detached stack.
+func (r *run) event(msg string) {
+	if r.selfLog != nil {
+		parts := strings.Split(strings.TrimRight(msg, "\n"), "\n")
+		ls := make([][]byte, len(parts))
+		for i, s := range parts {
+			ls[i] = []byte(s)
+		}
+		r.selfLog.lines(r.opts.Now(), ls)
+	}
 	r.out.event(r.self, msg)
 }
 
@@ -290,7 +315,7 @@ func (r *run) loop(ctx context.Context) error {
 		case req := <-r.opts.Control:
 			r.control(req)
 		case sig := <-r.opts.Signals:
-			r.interrupt(fmt.Sprintf("received %v", sig))
+			r.signalled(sig)
 		case <-ctxDone:
 			ctxDone = nil
 			why := "cancelled"

@@ -1,10 +1,33 @@
 package runner
 
 import (
+	"os"
 	"time"
 
 	"github.com/hiverun/hiverun/runner/life"
+	"github.com/hiverun/hiverun/runner/proc"
 )
+
+// sameRequest is how soon a signal after the first one is taken as the
+// same request: GNU timeout (and other CI wrappers) signal their child and
+// then its whole process group, so one stop arrives twice.
+const sameRequest = time.Second
+
+// signalled stops the stack on a first signal; one that follows it within
+// sameRequest repeats it, and any later one kills at once.
+func (r *run) signalled(sig os.Signal) {
+	name := proc.SignalName(sig)
+	now := time.Now()
+	if !r.signalAt.IsZero() && now.Sub(r.signalAt) < sameRequest {
+		r.signalAt = time.Time{} // only one repeat is forgiven
+		r.say("received %s again within %s: the same request, still stopping in order (another signal kills at once)", name, sameRequest)
+		return
+	}
+	if !r.isStopping() {
+		r.signalAt = now
+	}
+	r.interrupt("received " + name)
+}
 
 // stopProc stops the instance's process group: its stop signal, then
 // SIGKILL after its grace (at once after a second interrupt), and returns

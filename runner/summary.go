@@ -77,7 +77,7 @@ func (r *run) criticalPath() []*inst {
 }
 
 // liveLine says what the boot is waiting on and why:
-// "waiting: admin ← backend (health 12 tries, 4.1s) ← redis (ready)".
+// "waiting: admin ← backend (HTTP 404, 2.9s of 6s) ← redis (ready)".
 func (r *run) liveLine() string {
 	now := r.opts.Now()
 	describe := func(in *inst) string {
@@ -89,7 +89,8 @@ func (r *run) liveLine() string {
 			case in.spec.Proc.Oneshot:
 				return fmt.Sprintf("%s (running %.1fs)", in.spec.Display, now.Sub(in.startAt).Seconds())
 			case in.tries > 0:
-				return fmt.Sprintf("%s (health %d tries, %.1fs)", in.spec.Display, in.tries, now.Sub(in.startAt).Seconds())
+				// The last answer and the time spent of its budget.
+				return fmt.Sprintf("%s (%s, %s of %s)", in.spec.Display, in.lastErr, fmtSecs1(now.Sub(in.startAt)), fmtBudget(in.spec.Proc.Timeout))
 			}
 			return fmt.Sprintf("%s (starting %.1fs)", in.spec.Display, now.Sub(in.startAt).Seconds())
 		case life.Waiting:
@@ -107,7 +108,7 @@ func (r *run) liveLine() string {
 		}
 	}
 	// Leaves waiting on the same chain are shown together:
-	// "admin, site ← backend (health 3 tries, 0.4s)".
+	// "admin, site ← backend (connection refused, 0.4s of 30s)".
 	var order []string
 	leaves := map[string][]string{}
 	for _, in := range r.insts {

@@ -69,7 +69,7 @@ func (ck *Checker) Try(ctx context.Context) error {
 		}
 		resp.Body.Close()
 		if resp.StatusCode < 200 || resp.StatusCode >= 400 {
-			return fmt.Errorf("HTTP %d", resp.StatusCode)
+			return &NotYet{Msg: fmt.Sprintf("HTTP %d", resp.StatusCode)}
 		}
 		return nil
 	case procfile.CheckExec:
@@ -105,11 +105,11 @@ func (ck *Checker) runExec(ctx context.Context) error {
 	select {
 	case err := <-waitErr:
 		if err != nil {
-			msg := strings.TrimSpace(lastLine(out.String()))
-			if msg != "" {
-				return fmt.Errorf("%v: %s", err, msg)
+			msg := err.Error()
+			if last := strings.TrimSpace(lastLine(out.String())); last != "" {
+				msg += ": " + last
 			}
-			return err
+			return &NotYet{Msg: msg}
 		}
 		return nil
 	case <-ctx.Done():
@@ -137,6 +137,39 @@ func shortNetErr(err error) error {
 		return errors.New(strings.TrimPrefix(op.Err.Error(), "connect: "))
 	}
 	return err
+}
+
+// NotYet is an answer that is not yet a pass: an HTTP status outside
+// 2xx/3xx, a check command exiting non-zero. The service is up enough to
+// answer, so asking again at once only fills its log.
+type NotYet struct{ Msg string }
+
+func (e *NotYet) Error() string { return e.Msg }
+
+// MaxBackoff is the longest wait between attempts that got an answer.
+const MaxBackoff = 250 * time.Millisecond
+
+// Pacer spaces the attempts of one readiness wait: Interval's fast poll
+// while nothing answers (connection refused: a dependency chain boots at
+// its critical path), doubling up to MaxBackoff while the answers say
+// "not yet".
+type Pacer struct {
+	Kind     procfile.CheckKind
+	Expected time.Duration
+	backoff  time.Duration
+}
+
+// Next is the wait after an attempt that ended with err, elapsed into the
+// wait.
+func (p *Pacer) Next(elapsed time.Duration, err error) time.Duration {
+	base := Interval(p.Kind, elapsed, p.Expected)
+	var ny *NotYet
+	if !errors.As(err, &ny) {
+		p.backoff = 0
+		return base
+	}
+	p.backoff = min(max(2*p.backoff, base), MaxBackoff)
+	return p.backoff
 }
 
 // Interval spaces readiness attempts: fast while a service typically comes

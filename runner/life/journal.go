@@ -57,6 +57,12 @@ type Journal interface {
 	Record(Record)
 }
 
+// Syncer is a journal that can write what it holds at once, before an
+// answer is given that a reader will check against it.
+type Syncer interface {
+	Sync()
+}
+
 // NopJournal remembers nothing.
 type NopJournal struct{}
 

@@ -78,6 +78,9 @@ func Wait(ctx context.Context, c procfile.Check, o Options) error {
 	ck := check.New(c, o.Env, o.Dir, nil)
 	tries := 0
 	var last error
+	// An answer that is not yet a pass backs off as the runner's checks
+	// do: a unit's or container's probe must not flood the app's log.
+	pace := check.Pacer{Kind: c.Kind}
 	for {
 		budget := time.Until(deadline)
 		if c.Kind != procfile.CheckExec && budget > maxTry {
@@ -104,7 +107,7 @@ func Wait(ctx context.Context, c procfile.Check, o Options) error {
 			return &TimeoutError{Check: c, After: time.Since(start), Tries: tries, Last: last}
 		}
 		select {
-		case <-time.After(min(pause(c.Kind, time.Since(start)), remaining)):
+		case <-time.After(min(max(pause(c.Kind, time.Since(start)), pace.Next(time.Since(start), last)), remaining)):
 		case <-ctx.Done():
 			return ctx.Err()
 		}

@@ -77,6 +77,17 @@ func IsInterrupt(sig os.Signal) bool {
 // StopSignals are the signals main should route to the runner.
 var StopSignals = []os.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP}
 
+// SignalName is the name a user looks up (SIGTERM), not Go's description
+// of it ("terminated").
+func SignalName(sig os.Signal) string {
+	if s, ok := sig.(syscall.Signal); ok {
+		if name := unix.SignalName(s); name != "" {
+			return name
+		}
+	}
+	return sig.String()
+}
+
 // exitDescription renders how a process ended.
 func ExitDescription(state *os.ProcessState) (code int, desc string) {
 	if ws, ok := state.Sys().(syscall.WaitStatus); ok && ws.Signaled() {

@@ -105,6 +105,17 @@ func PidAlive(pid int) bool {
 
 func IsInterrupt(sig os.Signal) bool { return sig == os.Interrupt || sig == syscall.SIGTERM }
 
+// SignalName is the name a user looks up (SIGINT), not Go's description.
+func SignalName(sig os.Signal) string {
+	switch sig {
+	case os.Interrupt:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
+
 // StopSignals are the signals main should route to the runner.
 var StopSignals = []os.Signal{os.Interrupt, syscall.SIGTERM}
 

@@ -366,6 +366,17 @@ func (s *Store) boot(r life.Record) {
 	s.changed()
 }
 
+// Sync writes memory.json now: a control request is about to be
+// answered.
+func (s *Store) Sync() {
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if !closed {
+		s.flush()
+	}
+}
+
 // Close writes the final memory (no supervisor, every instance in its last
 // state) and stops the writer.
 func (s *Store) Close() {
@@ -377,8 +388,9 @@ func (s *Store) Close() {
 	s.closed = true
 	s.mem.Supervisor = nil
 	for _, in := range s.mem.Instances {
-		if in.Running() {
-			// The runner returned: nothing of it runs any more.
+		if in.Running() || in.State == life.Waiting || in.State == life.Starting || in.State == life.Backoff {
+			// The runner returned: nothing of it runs any more, and
+			// nothing waits to start.
 			in.State = life.Stopped
 		}
 	}

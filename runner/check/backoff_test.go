@@ -1,0 +1,122 @@
+//go:build linux
+
+package check
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hiverun/hiverun/procfile"
+)
+
+// wait is the runner's readiness loop in small: try, then pause as the
+// pacer says, for d.
+func wait(t *testing.T, c procfile.Check, d time.Duration) (tries int, last error) {
+	t.Helper()
+	ck := New(c, nil, t.TempDir(), nil)
+	pace := Pacer{Kind: c.Kind}
+	began := time.Now()
+	for time.Since(began) < d {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		last = ck.Try(ctx)
+		cancel()
+		tries++
+		if last == nil {
+			return tries, nil
+		}
+		time.Sleep(pace.Next(time.Since(began), last))
+	}
+	return tries, last
+}
+
+// TestNotYetBacksOff: a service that answers 404 for 4 s gets a few dozen
+// requests, not hundreds that fill its log.
+func TestNotYetBacksOff(t *testing.T) {
+	// A real server in another process: python's, which logs each request.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	srv := exec.Command("python3", "-m", "http.server", fmt.Sprint(port), "--bind", "127.0.0.1", "--directory", t.TempDir())
+	if err := srv.Start(); err != nil {
+		t.Skip("python3:", err)
+	}
+	defer func() { _ = srv.Process.Kill(); _ = srv.Wait() }()
+	c := procfile.Check{Kind: procfile.CheckHTTP, URL: fmt.Sprintf("http://127.0.0.1:%d/health", port)}
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := http.Get(c.URL); err == nil {
+			break
+		}
+		if time.Since(start) > 10*time.Second {
+			t.Fatal("server did not start")
+		}
+	}
+	tries, last := wait(t, c, 4*time.Second)
+	if last == nil || last.Error() != "HTTP 404" {
+		t.Fatalf("last answer %v", last)
+	}
+	t.Logf("%d requests in 4s", tries)
+	if tries < 10 || tries > 40 {
+		t.Errorf("%d requests in 4s, want a few dozen", tries)
+	}
+}
+
+// TestRefusedKeepsFastPoll: nothing listening yet is not an answer, so the
+// poll stays fast and a dependency chain boots at its critical path.
+func TestRefusedKeepsFastPoll(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	tries, last := wait(t, procfile.Check{Kind: procfile.CheckTCP, Addr: addr}, 500*time.Millisecond)
+	if last == nil || !strings.Contains(last.Error(), "refused") {
+		t.Fatalf("last answer %v", last)
+	}
+	if tries < 30 {
+		t.Errorf("only %d tries in 500ms while refused: the fast poll was not kept", tries)
+	}
+}
+
+// TestExecNonZeroBacksOff: a check command that exits non-zero answered.
+func TestExecNonZeroBacksOff(t *testing.T) {
+	tries, last := wait(t, procfile.Check{Kind: procfile.CheckExec, Command: "echo not yet; exit 1"}, 2*time.Second)
+	var ny *NotYet
+	if !errors.As(last, &ny) || !strings.Contains(last.Error(), "not yet") {
+		t.Fatalf("last answer %v", last)
+	}
+	if tries > 20 {
+		t.Errorf("%d runs in 2s, want it backed off", tries)
+	}
+}
+
+// TestPacerSteps: from the fast poll, doubling to MaxBackoff; a refusal
+// in between starts over.
+func TestPacerSteps(t *testing.T) {
+	p := Pacer{Kind: procfile.CheckHTTP}
+	ny := &NotYet{Msg: "HTTP 503"}
+	var got []time.Duration
+	for range 8 {
+		got = append(got, p.Next(100*time.Millisecond, ny))
+	}
+	want := "[5ms 10ms 20ms 40ms 80ms 160ms 250ms 250ms]"
+	if fmt.Sprint(got) != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+	if d := p.Next(100*time.Millisecond, errors.New("connection refused")); d != 5*time.Millisecond {
+		t.Errorf("refused: %s", d)
+	}
+	if d := p.Next(100*time.Millisecond, ny); d != 5*time.Millisecond {
+		t.Errorf("after a refusal the backoff did not start over: %s", d)
+	}
+}
