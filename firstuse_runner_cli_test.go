@@ -122,7 +122,7 @@ func TestUpDetachSaysWhy(t *testing.T) {
 					t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 				}
 				i := strings.Index(r.stdout, "hiverun: the stack did not come up: "+c.why)
-				if i < 0 || i > strings.Index(r.stdout, "lines of api:") {
+				if i < 0 || i > strings.Index(r.stdout, " of api:\n") {
 					t.Fatalf("no %q before the last lines:\n%s%s", c.why, r.stdout, r.stderr)
 				}
 				if c.name != "timeout" && strings.Count(r.stdout, "booting") != 1 {
