@@ -222,7 +222,11 @@ func (d *Dir) LoadMemory() (*Memory, error) {
 	return &m, nil
 }
 
-// SaveMemory writes memory.json atomically and durably.
+// SaveMemory writes memory.json atomically (temp file, rename), without
+// fsync: a rename is whole after a crash of hiverun itself, and fsync only
+// protects against a crash of the machine, after which no process of the
+// stack is left to find. It cost 5-10 ms a write here, the first of them
+// on the path of every start.
 func (d *Dir) SaveMemory(m *Memory) error {
 	m.Version = Version
 	if len(m.Startups) > MaxStartups {
@@ -232,7 +236,7 @@ func (d *Dir) SaveMemory(m *Memory) error {
 	if err != nil {
 		return err
 	}
-	return d.WriteFile(memoryName, append(data, '\n'), true)
+	return d.WriteFile(memoryName, append(data, '\n'), false)
 }
 
 // Lookup returns the record of instance name, or nil.

@@ -41,6 +41,29 @@ type Store struct {
 	stderr  io.Writer
 	failMu  sync.Mutex
 	failing map[string]bool // what kind of write fails now: reported once
+
+	idMu sync.Mutex
+	ids  map[*procfile.Instance]identity
+}
+
+// identity is what a record keeps to tell whether a rerun changed an
+// instance. A resolved instance never changes (a change is a new one), so
+// it is computed once per instance, not at every start: for 100 processes
+// hashing it again cost about a tenth of a boot's CPU.
+type identity struct {
+	fingerprint string
+	settings    *procfile.Settings
+}
+
+func (s *Store) identityOf(in *procfile.Instance) identity {
+	s.idMu.Lock()
+	defer s.idMu.Unlock()
+	id, ok := s.ids[in]
+	if !ok {
+		id = identity{procfile.Fingerprint(in), settingsOf(in)}
+		s.ids[in] = id
+	}
+	return id
 }
 
 // NewStore starts recording a supervision of plan. reclaimed is how many
@@ -56,13 +79,13 @@ func NewStore(d *Dir, mem *Memory, log *Log, plan *procfile.Plan, selection []st
 		_, _ = rand.Read(b)
 		mem.StackID = hex.EncodeToString(b)
 	}
-	mem.Instances = nil
-	for _, in := range plan.Instances {
-		mem.Instances = append(mem.Instances, newRecord(in))
-	}
 	s := &Store{dir: d, log: log, now: now, mem: mem, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}), written: map[string]int{},
 		startup: &Startup{At: now(), Selection: selection, ReadyMS: map[string]int64{}, Reclaimed: reclaimed},
-		stderr:  os.Stderr, failing: map[string]bool{}}
+		stderr:  os.Stderr, failing: map[string]bool{}, ids: map[*procfile.Instance]identity{}}
+	mem.Instances = nil
+	for _, in := range plan.Instances {
+		mem.Instances = append(mem.Instances, s.newRecord(in))
+	}
 	// A memory that cannot be written is no reason to refuse supervising:
 	// the processes are still found by the stack id in their environment,
 	// and the next write may well succeed.
@@ -195,11 +218,12 @@ func (s *Store) changed() {
 	}
 }
 
-func newRecord(in *procfile.Instance) *Instance {
+func (s *Store) newRecord(in *procfile.Instance) *Instance {
+	id := s.identityOf(in)
 	return &Instance{
 		Name: in.Name, Process: in.Proc.Name, Command: in.Proc.Command, Port: in.Port,
 		PortOwned: in.PortOwned, Optional: in.Proc.Optional, Oneshot: in.Proc.Oneshot, State: life.Waiting,
-		Fingerprint: procfile.Fingerprint(in), Settings: settingsOf(in),
+		Fingerprint: id.fingerprint, Settings: id.settings,
 	}
 }
 
@@ -214,7 +238,7 @@ func (s *Store) Record(r life.Record) {
 		// terminal) is remembered like those it started with.
 		s.mu.Lock()
 		if s.mem.Lookup(r.Instance.Name) == nil {
-			s.mem.Instances = append(s.mem.Instances, newRecord(r.Instance))
+			s.mem.Instances = append(s.mem.Instances, s.newRecord(r.Instance))
 		}
 		s.mu.Unlock()
 	}
@@ -231,8 +255,8 @@ func (s *Store) Record(r life.Record) {
 				in.Restarts++
 			}
 			in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, ct, life.Starting, &t
-			in.Fingerprint, in.Command = procfile.Fingerprint(r.Instance), r.Instance.Proc.Command
-			in.Settings = settingsOf(r.Instance)
+			id := s.identityOf(r.Instance)
+			in.Fingerprint, in.Command, in.Settings = id.fingerprint, r.Instance.Proc.Command, id.settings
 			in.ReadyAt, in.ExitCode, in.Health, in.Reason = nil, nil, nil, ""
 		}, true)
 		return
@@ -295,7 +319,8 @@ func (s *Store) Record(r life.Record) {
 	case life.RecApplied:
 		// A reload applied a change live: a rerun compares with it.
 		s.updateAt(name, func(in *Instance) {
-			in.Settings, in.Fingerprint = settingsOf(r.Instance), procfile.Fingerprint(r.Instance)
+			id := s.identityOf(r.Instance)
+			in.Settings, in.Fingerprint = id.settings, id.fingerprint
 		}, true)
 	}
 }
