@@ -91,7 +91,7 @@ func (r *run) sayReady(in *inst, from life.State, c change) {
 	switch {
 	case from == life.Unhealthy:
 		r.say("%s is healthy again", name)
-	case c.restarts > 0:
+	case c.restarts > 0 && (in.spec.Check.Kind != procfile.CheckNone || in.spec.Proc.Delay > 0):
 		r.say("%s ready again in %s (restart %d)", name, fmtSecs(took), c.restarts)
 	case in.spec.Check.Kind != procfile.CheckNone:
 		r.say("%s ready in %s (pid %d, %s)", name, fmtSecs(took), c.pid, in.spec.Check)
@@ -99,7 +99,7 @@ func (r *run) sayReady(in *inst, from life.State, c change) {
 		r.say("%s ready: still running after %s (pid %d)", name, in.spec.Proc.Delay, c.pid)
 	}
 	// Without a check or a delay, ready is the same as started: one line
-	// says both.
+	// says both, at boot and at a restart.
 }
 
 func boolInt(b bool) int {

@@ -232,3 +232,21 @@ func TestQuickExitWithoutCheck(t *testing.T) {
 		t.Fatalf("a quick exit counted as a failure:\n%s", out)
 	}
 }
+
+// TestRestartWithoutCheckOneLine: a process without a check or delay is
+// ready when it is started, so its restart is said in one line, as its
+// first start is; "ready again in 0.00s" after it was noise.
+func TestRestartWithoutCheckOneLine(t *testing.T) {
+	h := newHarness(t, "worker: sleep 30\n")
+	ask, res := controlled(t, h, nil)
+	h.waitFor("| ready in", 10*time.Second)
+	if r, _ := ask("restart", false, "worker"); !r.OK {
+		t.Fatalf("restart: %s", r.Error)
+	}
+	h.waitFor("worker restarted (pid", 10*time.Second)
+	h.sigs <- syscall.SIGINT
+	<-res
+	if out := h.out.String(); strings.Contains(out, "ready again") {
+		t.Fatalf("a second line for the restart:\n%s", out)
+	}
+}
