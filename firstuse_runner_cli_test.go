@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,22 +87,11 @@ func TestSecondTERMWithinASecond(t *testing.T) {
 	}
 }
 
-// freeKernelPort is a port the kernel picked and let go.
-func freeKernelPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // TestUpDetachSaysWhy: a failed detached boot says why the process failed,
 // as the foreground does — its exit code, the signal, or the timeout with
 // the last check answer — before its last lines, and only this boot's.
 func TestUpDetachSaysWhy(t *testing.T) {
-	port := freeKernelPort(t)
+	port := freePort(t)
 	cases := []struct{ name, procfile, why string }{
 		{"exit code", fmt.Sprintf("# hiverun: port=%d\napi: sh -c 'echo booting; sleep 0.2; exit 3'\n", port),
 			"api failed: exited with code 3 before it was ready"},
@@ -182,7 +170,7 @@ func statusRows(t *testing.T, dir string) (map[string]statusRowJSON, result) {
 // request is `stopped`, not `gone`, and not a failure; a stopped stack
 // shows no stale `ok`.
 func TestStatusTellsTheTruth(t *testing.T) {
-	port := freeKernelPort(t)
+	port := freePort(t)
 	dir := project(t, map[string]string{"Procfile": fmt.Sprintf(
 		"# hiverun: port=%d health=/\nweb: python3 -m http.server %d --bind 127.0.0.1\nworker: sleep 300\n", port, port)})
 	if r := hiverun(t, dir, nil, "up", "--detach", "--health-interval", "500ms"); r.code != 0 {
@@ -224,7 +212,7 @@ func TestStatusTellsTheTruth(t *testing.T) {
 // TestStatusNoStaleWaiting: a stack whose supervisor died while a process
 // still waited on its dependency shows no `waiting` that will never end.
 func TestStatusNoStaleWaiting(t *testing.T) {
-	port := freeKernelPort(t)
+	port := freePort(t)
 	dir := project(t, map[string]string{"Procfile": fmt.Sprintf(
 		"# hiverun: port=%d timeout=60s\nslow: sleep 300\n# hiverun: depends=slow\nafter: sleep 300\n", port)})
 	cmd := exec.Command(bin, "start")
@@ -359,7 +347,7 @@ func TestStartedBeforeFirstLine(t *testing.T) {
 // TestSignalNamesInUpDetach: `up --detach` interrupted while it waits
 // names the signal as a user looks it up: SIGINT, not "interrupt".
 func TestSignalNamesInUpDetach(t *testing.T) {
-	port := freeKernelPort(t)
+	port := freePort(t)
 	dir := project(t, map[string]string{"Procfile": fmt.Sprintf("# hiverun: port=%d timeout=60s\nslow: sleep 300\n", port)})
 	cmd := exec.Command(bin, "up", "--detach")
 	cmd.Dir = dir
