@@ -161,10 +161,10 @@ func (g *globals) planIn(selection, environ []string) (*procfile.Plan, error) {
 	}
 	grace, err := procfile.ParseDuration(g.timeout)
 	if err != nil {
-		return nil, &usageError{msg: fmt.Sprintf("--timeout %s: %v", g.timeout, err)}
+		return nil, &usageError{Msg: fmt.Sprintf("--timeout %s: %v", g.timeout, err)}
 	}
 	if g.port < 0 || g.port > 65535 {
-		return nil, &usageError{msg: fmt.Sprintf("--port %d: port out of range 1-65535", g.port)}
+		return nil, &usageError{Msg: fmt.Sprintf("--port %d: port out of range 1-65535", g.port)}
 	}
 	envFiles, err := g.envFileList()
 	if err != nil {
@@ -200,7 +200,7 @@ func (g *globals) envFileList() ([]string, error) {
 		}
 	}
 	if g.envFiles != nil && files == nil {
-		return nil, &usageError{msg: "--env: no file named"}
+		return nil, &usageError{Msg: "--env: no file named"}
 	}
 	return files, nil
 }

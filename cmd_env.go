@@ -29,7 +29,7 @@ each value came from: an env file and line (.env:3), inherited, or the PORT
 and PS rules. This is the one place hiverun prints values from env files.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return &usageError{msg: "env takes exactly one process name"}
+				return &usageError{Msg: "env takes exactly one process name"}
 			}
 			return nil
 		},
@@ -104,7 +104,7 @@ supervisor starts what is missing, and only that is stopped afterwards.`,
   hiverun run --with backend go test ./e2e/...`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return &usageError{msg: "run needs a command: hiverun run COMMAND [ARG...]"}
+				return &usageError{Msg: "run needs a command: hiverun run COMMAND [ARG...]"}
 			}
 			return nil
 		},
@@ -179,7 +179,7 @@ func commandStatus(err error) error {
 		if code < 0 {
 			code = 128 + proc.SignalNumber(ee)
 		}
-		return &codeError{code: code}
+		return &codeError{Code: code}
 	}
 	return err
 }

@@ -89,7 +89,7 @@ func logFiles(dir *state.Dir, names []string) (map[string]string, error) {
 			}
 		}
 		if !found {
-			return nil, &usageError{msg: fmt.Sprintf("no log of %q in %s", n, filepath.Join(dir.Path, "logs"))}
+			return nil, &usageError{Msg: fmt.Sprintf("no log of %q in %s", n, filepath.Join(dir.Path, "logs"))}
 		}
 	}
 	return files, nil

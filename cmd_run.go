@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/exitcode"
 	"github.com/hiverun/hiverun/runner/proc"
 )
 
@@ -72,20 +73,6 @@ func runCommand(env []string, pathEnv, dir string, args []string) error {
 	}
 }
 
-// notFoundError is a command for run that is not on PATH (exit 127), or
-// a file named by its path that is not executable (exit 126).
-type notFoundError struct {
-	name  string
-	found bool
-}
-
-func (e *notFoundError) Error() string {
-	if e.found {
-		return fmt.Sprintf("run: %s: permission denied (not an executable file)", e.name)
-	}
-	return fmt.Sprintf("run: %s: command not found", e.name)
-}
-
 // missingCommand says why name, which LookPath did not find, cannot run:
 // a path to a file that is there is not executable.
 func missingCommand(name, dir string) error {
@@ -98,5 +85,5 @@ func missingCommand(name, dir string) error {
 	if found && fi.IsDir() {
 		found = false
 	}
-	return &notFoundError{name: name, found: found}
+	return &exitcode.NotFoundError{Name: name, Found: found}
 }

@@ -122,7 +122,7 @@ func supervise(ctx context.Context, g *globals, plan *procfile.Plan, args []stri
 	}
 	healthEvery, err := procfile.ParseDuration(g.healthInterval)
 	if err != nil || healthEvery == 0 {
-		return &usageError{msg: fmt.Sprintf("--health-interval %s: expected a duration like 10s", g.healthInterval)}
+		return &usageError{Msg: fmt.Sprintf("--health-interval %s: expected a duration like 10s", g.healthInterval)}
 	}
 
 	reaper, _ := proc.NewReaper() // nil where orphans cannot be adopted

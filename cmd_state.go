@@ -91,7 +91,7 @@ when every required process is up and ready (or stopped on request with
 				printStatus(out, rep)
 			}
 			if !rep.OK {
-				return &codeError{code: exitFailed}
+				return &codeError{Code: exitFailed}
 			}
 			return nil
 		},
@@ -486,7 +486,7 @@ the command returns once it is ready again. What depends on them is left
 alone unless --deps is given.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return &usageError{msg: "restart needs process names"}
+				return &usageError{Msg: "restart needs process names"}
 			}
 			return nil
 		},

@@ -363,7 +363,7 @@ func writeBootSVG(path string, dir *state.Dir, n int) error {
 		return errors.New("no startups recorded here yet: nothing to draw")
 	}
 	if n < 1 || n > len(mem.Startups) {
-		return &usageError{msg: fmt.Sprintf("--boot %d: there are %d boots recorded (1 is the last)", n, len(mem.Startups))}
+		return &usageError{Msg: fmt.Sprintf("--boot %d: there are %d boots recorded (1 is the last)", n, len(mem.Startups))}
 	}
 	i := len(mem.Startups) - n
 	// The instance records describe the latest boot only.

@@ -71,11 +71,11 @@ started anew.`,
 				return detachedSupervise(cmd.Context(), g, args)
 			}
 			if !detach {
-				return &usageError{msg: "up runs in the background only: hiverun up --detach (or hiverun for the foreground)"}
+				return &usageError{Msg: "up runs in the background only: hiverun up --detach (or hiverun for the foreground)"}
 			}
 			wait, err := procfile.ParseDuration(waitTimeout)
 			if err != nil || wait == 0 {
-				return &usageError{msg: fmt.Sprintf("--wait-timeout %s: expected a duration like 5m", waitTimeout)}
+				return &usageError{Msg: fmt.Sprintf("--wait-timeout %s: expected a duration like 5m", waitTimeout)}
 			}
 			return upDetached(cmd, g, args, wait, report, deps)
 		},

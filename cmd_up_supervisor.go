@@ -96,7 +96,7 @@ func (sup *supervisor) await(out io.Writer, dir *state.Dir, plan *procfile.Plan,
 		fmt.Fprintf(os.Stderr, format, a...)
 		stopDetached(sup.cmd.Process)
 		<-sup.exited
-		return &codeError{code: exitFailed}
+		return &codeError{Code: exitFailed}
 	}
 	select {
 	case err := <-sup.exited:
@@ -108,7 +108,7 @@ func (sup *supervisor) await(out io.Writer, dir *state.Dir, plan *procfile.Plan,
 				showFailure(out, dir, plan, st)
 				_ = writeReportFrom(report, dir, plan, st)
 			}
-			return &codeError{code: ee.ExitCode()}
+			return &codeError{Code: ee.ExitCode()}
 		}
 		return fmt.Errorf("the supervisor ended before the stack was ready")
 	case <-time.After(wait):
