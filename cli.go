@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/state"
 )
 
 // globals are the flags every command shares (SPEC §8).
@@ -203,6 +204,24 @@ func (g *globals) envFileList() ([]string, error) {
 		return nil, &usageError{Msg: "--env: no file named"}
 	}
 	return files, nil
+}
+
+// rootDir is the project folder without parsing the Procfile: status,
+// stop and history must work even when the Procfile is broken or gone.
+func (g *globals) rootDir() string {
+	if g.root != "" {
+		return g.root
+	}
+	return filepath.Dir(g.procfilePath())
+}
+
+// openState opens an existing state folder; nil when there is none.
+func (g *globals) openState() (*state.Dir, error) {
+	root, err := filepath.Abs(g.rootDir())
+	if err != nil {
+		return nil, err
+	}
+	return state.Open(root, false)
 }
 
 // warn prints the lines foreman would drop, so a typo is never invisible.

@@ -20,6 +20,7 @@ import (
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
+	"github.com/hiverun/hiverun/runner/status"
 	"github.com/hiverun/hiverun/runner/ui"
 )
 
@@ -186,7 +187,7 @@ func (b *stateBackend) servesHTTP(pid, port int) bool {
 }
 
 func (b *stateBackend) Snapshot() (ui.Snapshot, error) {
-	rep, err := buildStatus(b.g)
+	rep, err := b.status()
 	if err != nil {
 		return ui.Snapshot{}, err
 	}
@@ -199,7 +200,7 @@ func (b *stateBackend) Snapshot() (ui.Snapshot, error) {
 		snap.Supervisor = "supervisor not running (the stack was stopped)"
 	case s.Alive:
 		snap.Alive = true
-		snap.Supervisor = fmt.Sprintf("supervisor pid %d, up %s — %s", s.PID, roundDur(time.Since(s.StartedAt)), s.Procfile)
+		snap.Supervisor = fmt.Sprintf("supervisor pid %d, up %s — %s", s.PID, status.RoundDur(time.Since(s.StartedAt)), s.Procfile)
 	default:
 		snap.Supervisor = fmt.Sprintf("supervisor pid %d is gone; its processes are orphaned", s.PID)
 	}
@@ -349,35 +350,6 @@ func (b *stateBackend) StopStack() (string, error) {
 	return fmt.Sprintf("stopped the stack (supervisor pid %d)", mem.Supervisor.PID), nil
 }
 
-// writeBootSVG draws the n-th last boot (1: the last) of the state
-// folder as a waterfall in path: history --svg and up --report FILE.svg.
-func writeBootSVG(path string, dir *state.Dir, n int) error {
-	if dir == nil {
-		return errors.New("no startups recorded here yet: nothing to draw")
-	}
-	mem, err := dir.LoadMemory()
-	if err != nil {
-		return err
-	}
-	if len(mem.Startups) == 0 {
-		return errors.New("no startups recorded here yet: nothing to draw")
-	}
-	if n < 1 || n > len(mem.Startups) {
-		return &usageError{Msg: fmt.Sprintf("--boot %d: there are %d boots recorded (1 is the last)", n, len(mem.Startups))}
-	}
-	i := len(mem.Startups) - n
-	// The instance records describe the latest boot only.
-	var insts []*state.Instance
-	if n == 1 {
-		insts = mem.Instances
-	}
-	var buf strings.Builder
-	if err := ui.Waterfall(&buf, ui.BootFromStartup(mem.Startups[i], insts), ui.Trend(mem.Startups, i)); err != nil {
-		return err
-	}
-	return os.WriteFile(path, []byte(buf.String()), 0o644)
-}
-
 // serveDetachedUI serves the dashboard from the background supervisor of
 // `up --detach --ui`, for as long as the stack runs, and leaves its
 // address in the state folder for the foreground `up` to print.
@@ -411,4 +383,12 @@ func printDetachedUI(cmd *cobra.Command, dir *state.Dir) {
 	if url, err := dir.ReadFile(uiURLFile); err == nil {
 		fmt.Fprintf(cmd.OutOrStdout(), "hiverun: the dashboard is at %s (it lives as long as the stack)\n", strings.TrimSpace(string(url)))
 	}
+}
+
+func (b *stateBackend) status() (*status.Report, error) {
+	dir, err := b.g.openState()
+	if err != nil {
+		return nil, err
+	}
+	return status.Build(dir)
 }

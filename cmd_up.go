@@ -18,6 +18,7 @@ import (
 	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
+	"github.com/hiverun/hiverun/runner/ui"
 )
 
 // detachedEnv tells a re-executed hiverun that it is the background
@@ -105,7 +106,7 @@ func upDetached(cmd *cobra.Command, g *globals, args []string, wait time.Duratio
 		// The waterfall of the boot instead of JSON, whichever way it ends.
 		svg := report
 		report = ""
-		defer func() { err = errors.Join(err, writeBootSVG(svg, dir, 1)) }()
+		defer func() { err = errors.Join(err, ui.WriteBootSVG(svg, dir, 1)) }()
 	}
 	defer printDetachedUI(cmd, dir)
 	if held, _ := dir.Held(); held {
