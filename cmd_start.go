@@ -135,7 +135,7 @@ func supervise(ctx context.Context, g *globals, plan *procfile.Plan, args []stri
 	if w, _, err := term.GetSize(int(stdout.Fd())); err == nil && w > 20 {
 		width = w
 	}
-	ctx, sigs2, stopExplain := explainSignals(ctx, dir, sigs)
+	ctx, sigs2, stopExplain := state.ExplainSignals(ctx, dir, sigs)
 	defer stopExplain()
 	opts := runner.Options{
 		Stdout:     stdout,

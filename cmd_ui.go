@@ -307,14 +307,7 @@ func (b *stateBackend) ask(op, name string) (string, error) {
 	if dir == nil {
 		return "", state.ErrNoSupervisor
 	}
-	r, err := dir.Ask(op, []string{name}, false)
-	if err != nil {
-		return "", err
-	}
-	if !r.OK {
-		return "", errors.New(r.Error)
-	}
-	return r.Message, nil
+	return dir.Request(op, []string{name}, false)
 }
 
 func (b *stateBackend) Restart(name string) (string, error) { return b.ask("restart", name) }
