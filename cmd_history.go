@@ -1,10 +1,11 @@
 package main
 
 import (
+	"github.com/spf13/cobra"
+
 	"github.com/hiverun/hiverun/runner/state"
 	"github.com/hiverun/hiverun/runner/status"
 	"github.com/hiverun/hiverun/runner/ui"
-	"github.com/spf13/cobra"
 )
 
 func newHistoryCmd(g *globals) *cobra.Command {

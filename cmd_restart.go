@@ -3,8 +3,9 @@ package main
 import (
 	"fmt"
 
-	"github.com/hiverun/hiverun/runner/state"
 	"github.com/spf13/cobra"
+
+	"github.com/hiverun/hiverun/runner/state"
 )
 
 func newRestartCmd(g *globals) *cobra.Command {

@@ -1,8 +1,9 @@
 package main
 
 import (
-	"github.com/hiverun/hiverun/runner/status"
 	"github.com/spf13/cobra"
+
+	"github.com/hiverun/hiverun/runner/status"
 )
 
 func newStatusCmd(g *globals) *cobra.Command {

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/state"
-	"github.com/spf13/cobra"
 )
 
 func newStopCmd(g *globals) *cobra.Command {

@@ -18,6 +18,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/logs"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
 	"github.com/hiverun/hiverun/runner/status"
@@ -287,8 +288,8 @@ func (b *stateBackend) Output(name string, cursor int64, max int) ([]ui.Line, in
 		if err != nil {
 			break
 		}
-		ll := parseLogLine(name, strings.TrimSuffix(l, "\n"))
-		lines = append(lines, ui.Line{At: ll.at, Text: ll.text})
+		ll := logs.ParseLine(name, strings.TrimSuffix(l, "\n"))
+		lines = append(lines, ui.Line{At: ll.At, Text: ll.Text})
 	}
 	if from > cursor && len(lines) > 0 {
 		lines = lines[1:] // the first was cut by the window

@@ -16,6 +16,7 @@ import (
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
 	"github.com/hiverun/hiverun/runner/life"
+	"github.com/hiverun/hiverun/runner/logs"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
 	"github.com/hiverun/hiverun/runner/ui"
@@ -224,7 +225,7 @@ func showFailure(out io.Writer, dir *state.Dir, plan *procfile.Plan, st *state.S
 	failed := failedInstances(plan, st)
 	fmt.Fprintf(out, "hiverun: the stack did not come up: %s\n", strings.TrimPrefix(failureText(st, failed), "failed: "))
 	for _, in := range failed {
-		lines := lastLinesSince(filepath.Join(dir.Path, "logs", in.Name+".log"), 20, st.At)
+		lines := logs.LastLinesSince(filepath.Join(dir.Path, "logs", in.Name+".log"), 20, st.At)
 		if len(lines) == 1 {
 			fmt.Fprintf(out, "last line of %s:\n", in.Display)
 		} else {
@@ -271,40 +272,6 @@ func failureWhy(st *state.Startup, failed []*procfile.Instance) string {
 		}
 	}
 	return ""
-}
-
-// lastLinesSince reads the last n lines of one boot of a process log,
-// without their stamps: the log is kept across boots, and an earlier run's
-// lines would pass for this one's.
-func lastLinesSince(path string, n int, since time.Time) []string {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil
-	}
-	all := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if !since.IsZero() {
-		kept := all[:0]
-		for _, l := range all {
-			stamp, _, _ := strings.Cut(l, " ")
-			if at, err := time.Parse(runner.LogTimeFormat, stamp); err != nil || !at.Before(since) {
-				kept = append(kept, l)
-			}
-		}
-		all = kept
-	}
-	if len(all) > n {
-		all = all[len(all)-n:]
-	}
-	out := make([]string, 0, len(all))
-	for _, l := range all {
-		if _, text, ok := strings.Cut(l, " "); ok {
-			l = text
-		}
-		if l != "" || len(all) > 1 {
-			out = append(out, l)
-		}
-	}
-	return out
 }
 
 // detachedSupervise is the background supervisor of `up --detach`.
