@@ -17,6 +17,7 @@ import (
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/detach"
 	"github.com/hiverun/hiverun/runner/proc"
 )
 
@@ -274,7 +275,7 @@ func runWith(ctx context.Context, g *globals, with, args []string) error {
 	if c != nil {
 		// The stack ended under the command (a required process died):
 		// the command cannot be trusted to finish; end it.
-		stopDetached(c.Process)
+		detach.Terminate(c.Process)
 		<-status
 		if stackErr == nil {
 			stackErr = &runner.ExitError{Code: exitFailed, Msg: "the stack ended before the command"}

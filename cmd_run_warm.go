@@ -73,7 +73,7 @@ func findWarm(plan *procfile.Plan) (*warmStack, error) {
 			w.missing = append(w.missing, in.Name)
 			continue
 		}
-		ch, envDiffers := withoutEnv(recordChange(rec, in))
+		ch, envDiffers := withoutEnv(rec.Change(in))
 		if ch.Changed() {
 			changed = append(changed, fmt.Sprintf("%s (%s)", in.Display, ch))
 			continue

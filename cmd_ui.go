@@ -18,17 +18,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/detach"
 	"github.com/hiverun/hiverun/runner/logs"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
 	"github.com/hiverun/hiverun/runner/status"
 	"github.com/hiverun/hiverun/runner/ui"
 )
-
-// uiURLFile is where a detached supervisor serving the dashboard writes
-// its address (0600, like everything in the state folder), for the
-// `up --detach --ui` that started it to print.
-const uiURLFile = "ui.url"
 
 func newUICmd(g *globals, runners ...*cobra.Command) *cobra.Command {
 	var port int
@@ -345,38 +341,13 @@ func (b *stateBackend) StopStack() (string, error) {
 }
 
 // serveDetachedUI serves the dashboard from the background supervisor of
-// `up --detach --ui`, for as long as the stack runs, and leaves its
-// address in the state folder for the foreground `up` to print.
+// `up --detach --ui`, for as long as the stack runs.
 func serveDetachedUI(cmd *cobra.Command, g *globals) (func(), error) {
 	dir, err := g.openState()
-	if err != nil || dir == nil {
+	if err != nil {
 		return func() {}, err
 	}
-	// An address left by an earlier supervisor is no longer served.
-	_ = dir.Remove(uiURLFile)
-	url, stop, err := startUI(cmd, g)
-	if err != nil || url == "" {
-		return func() {}, err
-	}
-	if err := dir.WriteFile(uiURLFile, []byte(url+"\n"), false); err != nil {
-		stop()
-		return nil, err
-	}
-	return func() { _ = dir.Remove(uiURLFile); stop() }, nil
-}
-
-// printDetachedUI prints the dashboard's address after up --detach --ui,
-// when the stack runs and serves one.
-func printDetachedUI(cmd *cobra.Command, dir *state.Dir) {
-	if on, _ := cmd.Flags().GetBool("ui"); !on {
-		return
-	}
-	if held, _ := dir.Held(); !held {
-		return
-	}
-	if url, err := dir.ReadFile(uiURLFile); err == nil {
-		fmt.Fprintf(cmd.OutOrStdout(), "hiverun: the dashboard is at %s (it lives as long as the stack)\n", strings.TrimSpace(string(url)))
-	}
+	return detach.PublishUI(dir, func() (string, func(), error) { return startUI(cmd, g) })
 }
 
 func (b *stateBackend) status() (*status.Report, error) {

@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package detach
 
 import (
 	"os"
@@ -17,8 +17,8 @@ func detachedAttrs() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setsid: 
 
 func ignoreHangup() { signal.Ignore(syscall.SIGHUP) }
 
-// stopDetached asks a supervisor (or command) of ours to stop.
-func stopDetached(p *os.Process) { _ = p.Signal(syscall.SIGTERM) }
+// Terminate asks a supervisor (or command) of ours to stop.
+func Terminate(p *os.Process) { _ = p.Signal(syscall.SIGTERM) }
 
 // closeOnExec keeps a descriptor of the supervisor's own out of the
 // stack's processes.

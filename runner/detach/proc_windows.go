@@ -1,6 +1,6 @@
 //go:build windows
 
-package main
+package detach
 
 import (
 	"os"
@@ -19,8 +19,8 @@ func detachedAttrs() *syscall.SysProcAttr {
 
 func ignoreHangup() {}
 
-// stopDetached ends it: Windows has no SIGTERM to send another process.
-func stopDetached(p *os.Process) { _ = p.Kill() }
+// Terminate ends it: Windows has no SIGTERM to send another process.
+func Terminate(p *os.Process) { _ = p.Kill() }
 
 func closeOnExec(fd int) {}
 
