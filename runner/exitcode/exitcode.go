@@ -23,11 +23,19 @@ type Usage struct{ Msg string }
 
 func (e *Usage) Error() string { return e.Msg }
 
-// Code is an exact exit code with nothing more to say (the command's or
-// the stack's status, already told).
-type Code struct{ Code int }
+// Code is an exact exit code with nothing more to print (the command's
+// or the stack's status, already told). Msg is for the error's text only.
+type Code struct {
+	Code int
+	Msg  string
+}
 
-func (e *Code) Error() string { return fmt.Sprintf("exit status %d", e.Code) }
+func (e *Code) Error() string {
+	if e.Msg != "" {
+		return e.Msg
+	}
+	return fmt.Sprintf("exit status %d", e.Code)
+}
 
 // NotFoundError is a command for run that is not on PATH (exit 127), or
 // a file named by its path that is not executable (exit 126).
