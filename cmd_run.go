@@ -2,22 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
-	"os/signal"
 	"path/filepath"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
-	"github.com/hiverun/hiverun/runner/detach"
-	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/runcmd"
 )
 
@@ -123,104 +116,12 @@ func procfileCommand(g *globals, name string) (*procfile.Instance, error) {
 // runWith boots the named processes, runs the command once they are
 // ready, then stops them and exits with the command's status.
 func runWith(ctx context.Context, g *globals, with, args []string) error {
-	osSigs := make(chan os.Signal, 4)
-	signal.Notify(osSigs, proc.StopSignals...)
-	defer signal.Stop(osSigs)
-	var names []string
-	for _, w := range with {
-		for _, n := range strings.Split(w, ",") {
-			if n = strings.TrimSpace(n); n != "" {
-				names = append(names, n)
-			}
-		}
+	boot := func(ctx context.Context, plan *procfile.Plan, names []string, sigs chan os.Signal, ready func()) error {
+		// No stack ran here a moment ago; one that starts meanwhile is not
+		// taken over either.
+		own := *g
+		own.noReclaim = true
+		return supervise(ctx, &own, plan, names, sigs, func(o *runner.Options) { o.OnReady = func(time.Duration) { ready() } })
 	}
-	plan, err := g.plan(names)
-	if err != nil {
-		return err
-	}
-	env := plan.Env.List()
-	for _, p := range plan.Selected {
-		ins := plan.InstancesOf(p.Name)
-		if len(ins) == 0 {
-			continue
-		}
-		key := strings.ToUpper(strings.ReplaceAll(p.Name, "-", "_")) + "_PORT"
-		env = append(env, fmt.Sprintf("%s=%d", key, ins[0].Port))
-	}
-	// A stack that runs here already is used, never taken over.
-	if warm, err := runcmd.FindWarm(plan); err != nil || warm != nil {
-		if err != nil {
-			return err
-		}
-		return warm.Run(ctx, osSigs, env, plan.Env.Values["PATH"], plan.Root, args)
-	}
-
-	ctx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	cancel := func() { stop(errors.New("the command has finished")) }
-	stackSigs := make(chan os.Signal, 4)
-	var (
-		mu      sync.Mutex
-		running *exec.Cmd
-		status  = make(chan error, 1)
-	)
-	// Signals go to the command while it runs, else to the stack.
-	go func() {
-		for s := range osSigs {
-			mu.Lock()
-			c := running
-			mu.Unlock()
-			if c != nil {
-				_ = c.Process.Signal(s)
-				continue
-			}
-			select {
-			case stackSigs <- s:
-			default:
-			}
-		}
-	}()
-	onReady := func(time.Duration) {
-		c, err := runcmd.Start(env, plan.Env.Values["PATH"], plan.Root, args)
-		if err != nil {
-			status <- err
-			cancel()
-			return
-		}
-		mu.Lock()
-		running = c
-		mu.Unlock()
-		go func() {
-			err := c.Wait()
-			mu.Lock()
-			running = nil
-			mu.Unlock()
-			status <- runcmd.Status(err)
-			cancel()
-		}()
-	}
-	// No stack ran here a moment ago; one that starts meanwhile is not
-	// taken over either.
-	own := *g
-	own.noReclaim = true
-	stackErr := supervise(ctx, &own, plan, names, stackSigs, func(o *runner.Options) { o.OnReady = onReady })
-	mu.Lock()
-	c := running
-	mu.Unlock()
-	if c != nil {
-		// The stack ended under the command (a required process died):
-		// the command cannot be trusted to finish; end it.
-		detach.Terminate(c.Process)
-		<-status
-		if stackErr == nil {
-			stackErr = &runner.ExitError{Code: exitFailed, Msg: "the stack ended before the command"}
-		}
-		return stackErr
-	}
-	select {
-	case err := <-status:
-		return err
-	default:
-		return stackErr
-	}
+	return runcmd.With(ctx, with, args, g.plan, boot)
 }
