@@ -1,7 +1,8 @@
-// Package status is the stack of a project's state folder as `status`
-// and `history` show it, read from memory.json, the pidfiles and the lock:
-// what runs and how it is, and how past boots went. It reads; it never
-// starts, signals or changes anything.
+// Package status is what hiverun reports about a stack without running
+// it: the plan as `check` shows it, and the stack of a project's state
+// folder as `status` and `history` show it, read from memory.json, the
+// pidfiles and the lock: what runs and how it is, and how past boots went.
+// It reads; it never starts, signals or changes anything.
 package status
 
 import (
