@@ -17,9 +17,6 @@ func detachedAttrs() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setsid: 
 
 func ignoreHangup() { signal.Ignore(syscall.SIGHUP) }
 
-// Terminate asks a supervisor (or command) of ours to stop.
-func Terminate(p *os.Process) { _ = p.Signal(syscall.SIGTERM) }
-
 // closeOnExec keeps a descriptor of the supervisor's own out of the
 // stack's processes.
 func closeOnExec(fd int) { syscall.CloseOnExec(fd) }

@@ -19,9 +19,6 @@ func detachedAttrs() *syscall.SysProcAttr {
 
 func ignoreHangup() {}
 
-// Terminate ends it: Windows has no SIGTERM to send another process.
-func Terminate(p *os.Process) { _ = p.Kill() }
-
 func closeOnExec(fd int) {}
 
 // passNotify: Windows passes no extra descriptors; the caller watches

@@ -95,7 +95,7 @@ func (sup *supervisor) await(out io.Writer, dir *state.Dir, plan *procfile.Plan,
 	defer signal.Stop(sigs)
 	stop := func(format string, a ...any) error {
 		fmt.Fprintf(os.Stderr, format, a...)
-		Terminate(sup.cmd.Process)
+		proc.Terminate(sup.cmd.Process)
 		<-sup.exited
 		return &exitcode.Code{Code: exitcode.Failed}
 	}

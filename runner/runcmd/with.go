@@ -11,7 +11,6 @@ import (
 	"sync"
 
 	"github.com/hiverun/hiverun/procfile"
-	"github.com/hiverun/hiverun/runner/detach"
 	"github.com/hiverun/hiverun/runner/exitcode"
 	"github.com/hiverun/hiverun/runner/proc"
 )
@@ -115,7 +114,7 @@ func cold(ctx context.Context, osSigs <-chan os.Signal, plan *procfile.Plan, nam
 	if c != nil {
 		// The stack ended under the command (a required process died):
 		// the command cannot be trusted to finish; end it.
-		detach.Terminate(c.Process)
+		proc.Terminate(c.Process)
 		<-status
 		if stackErr == nil {
 			stackErr = &exitcode.Code{Code: exitcode.Failed, Msg: "the stack ended before the command"}
