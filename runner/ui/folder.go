@@ -23,9 +23,9 @@ import (
 
 // NewFolder is the dashboard of the stack of the project in root (a
 // function: the folder may depend on options read later), whose Procfile
-// is procfile and resolves to plan.
-func NewFolder(root, procfile func() string, plan func() (*procfile.Plan, error)) *Folder {
-	return &Folder{root: root, procfile: procfile, plan: plan}
+// is at procfilePath and resolves to plan.
+func NewFolder(root, procfilePath func() string, plan func() (*procfile.Plan, error)) *Folder {
+	return &Folder{root: root, procfilePath: procfilePath, plan: plan}
 }
 
 // Folder is the dashboard's Backend for the stack in a project's state
@@ -33,9 +33,9 @@ func NewFolder(root, procfile func() string, plan func() (*procfile.Plan, error)
 // between calls but small caches, so a stack started, stopped or
 // replaced under it is simply what the next call shows.
 type Folder struct {
-	root     func() string                  // the project folder, without parsing the Procfile
-	procfile func() string                  // the Procfile's path
-	plan     func() (*procfile.Plan, error) // the whole Procfile's plan
+	root         func() string                  // the project folder, without parsing the Procfile
+	procfilePath func() string                  // the Procfile's path
+	plan         func() (*procfile.Plan, error) // the whole Procfile's plan
 
 	mu       sync.Mutex
 	planKey  string              // the Procfile's size and time the deps below are from
@@ -67,7 +67,7 @@ func (b *Folder) Version() string {
 // without edges; the table does not need it.
 func (b *Folder) planInfo() (map[string][]string, map[string]bool) {
 	key := ""
-	if fi, err := os.Stat(b.procfile()); err == nil {
+	if fi, err := os.Stat(b.procfilePath()); err == nil {
 		key = fmt.Sprintf("%d %d", fi.Size(), fi.ModTime().UnixNano())
 	}
 	b.mu.Lock()
