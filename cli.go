@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/state"
 )
 
 // globals are the flags every command shares (SPEC §8).
@@ -161,10 +162,10 @@ func (g *globals) planIn(selection, environ []string) (*procfile.Plan, error) {
 	}
 	grace, err := procfile.ParseDuration(g.timeout)
 	if err != nil {
-		return nil, &usageError{msg: fmt.Sprintf("--timeout %s: %v", g.timeout, err)}
+		return nil, &usageError{Msg: fmt.Sprintf("--timeout %s: %v", g.timeout, err)}
 	}
 	if g.port < 0 || g.port > 65535 {
-		return nil, &usageError{msg: fmt.Sprintf("--port %d: port out of range 1-65535", g.port)}
+		return nil, &usageError{Msg: fmt.Sprintf("--port %d: port out of range 1-65535", g.port)}
 	}
 	envFiles, err := g.envFileList()
 	if err != nil {
@@ -200,9 +201,27 @@ func (g *globals) envFileList() ([]string, error) {
 		}
 	}
 	if g.envFiles != nil && files == nil {
-		return nil, &usageError{msg: "--env: no file named"}
+		return nil, &usageError{Msg: "--env: no file named"}
 	}
 	return files, nil
+}
+
+// rootDir is the project folder without parsing the Procfile: status,
+// stop and history must work even when the Procfile is broken or gone.
+func (g *globals) rootDir() string {
+	if g.root != "" {
+		return g.root
+	}
+	return filepath.Dir(g.procfilePath())
+}
+
+// openState opens an existing state folder; nil when there is none.
+func (g *globals) openState() (*state.Dir, error) {
+	root, err := filepath.Abs(g.rootDir())
+	if err != nil {
+		return nil, err
+	}
+	return state.Open(root, false)
 }
 
 // warn prints the lines foreman would drop, so a typo is never invisible.

@@ -126,8 +126,8 @@ func numberError(err error) error {
 		f := iv.GetFlag()
 		switch f.Value.Type() {
 		case "int", "int64", "uint", "uint16", "float64":
-			return &usageError{msg: fmt.Sprintf("--%s %s: not a number", f.Name, iv.GetValue())}
+			return &usageError{Msg: fmt.Sprintf("--%s %s: not a number", f.Name, iv.GetValue())}
 		}
 	}
-	return &usageError{msg: err.Error()}
+	return &usageError{Msg: err.Error()}
 }

@@ -50,7 +50,7 @@ func notACommand(root *cobra.Command, g *globals, args []string) error {
 		}
 		hint = "did you mean " + strings.Join(tries, " or ") + "?"
 	}
-	return &usageError{msg: fmt.Sprintf("%s is not a command, nor a process in %s: %s", word, g.procfilePath(), hint)}
+	return &usageError{Msg: fmt.Sprintf("%s is not a command, nor a process in %s: %s", word, g.procfilePath(), hint)}
 }
 
 // closeCommands are the commands nearest to word: those one typo away

@@ -35,9 +35,9 @@ func guardArgs(root *cobra.Command, g *globals) {
 				case errors.As(err, &ue):
 				case len(names) > 0:
 					// cobra would call a process name an unknown command.
-					err = &usageError{msg: fmt.Sprintf("%s takes no process names: it shows the whole stack", cmd.Name())}
+					err = &usageError{Msg: fmt.Sprintf("%s takes no process names: it shows the whole stack", cmd.Name())}
 				default:
-					err = &usageError{msg: err.Error()}
+					err = &usageError{Msg: err.Error()}
 				}
 				return err
 			}
@@ -93,10 +93,10 @@ func (g *globals) knownProcesses(names []string) error {
 			continue
 		}
 		if len(list) == fromProcfile {
-			return &usageError{msg: fmt.Sprintf("unknown process %q (the Procfile defines: %s)", n, strings.Join(list, ", "))}
+			return &usageError{Msg: fmt.Sprintf("unknown process %q (the Procfile defines: %s)", n, strings.Join(list, ", "))}
 		}
 		sort.Strings(list)
-		return &usageError{msg: fmt.Sprintf("unknown process %q (known here: %s)", n, strings.Join(list, ", "))}
+		return &usageError{Msg: fmt.Sprintf("unknown process %q (known here: %s)", n, strings.Join(list, ", "))}
 	}
 	return nil
 }

@@ -1,23 +1,13 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
-	"os"
-	"os/exec"
-	"os/signal"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/procfile"
-	"github.com/hiverun/hiverun/runner"
-	"github.com/hiverun/hiverun/runner/proc"
 )
 
 func newEnvCmd(g *globals) *cobra.Command {
@@ -29,7 +19,7 @@ each value came from: an env file and line (.env:3), inherited, or the PORT
 and PS rules. This is the one place hiverun prints values from env files.`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return &usageError{msg: "env takes exactly one process name"}
+				return &usageError{Msg: "env takes exactly one process name"}
 			}
 			return nil
 		},
@@ -66,225 +56,4 @@ func quoteEnv(v string) string {
 		return strconv.Quote(v)
 	}
 	return v
-}
-
-func newRunCmd(g *globals) *cobra.Command {
-	var with []string
-	cmd := &cobra.Command{
-		Use:   "run [--with PROCESS,...] [--] COMMAND [ARG...]",
-		Short: "Run a command, or a process of the Procfile, with the stack's environment",
-		Long: `Run COMMAND with the environment the stack's processes get from the
-inherited environment and the env files, and exit with its status (as a
-shell does: 127 when it is not found, 126 when it is not executable). A
-single argument is run by the shell when it needs one ('echo $DATABASE_URL':
-in single quotes, so that your shell leaves the $ to the command).
-
-Without --with, when COMMAND is the name of a process of the Procfile, its
-command line runs instead, as foreman run does, with that process's
-environment (its PORT and PS included) in its dir=; further arguments are
-added to it. Write -- before COMMAND to run a program of that name instead.
-
-Everything after COMMAND is COMMAND's: hiverun run psql -p 5433 passes
--p 5433 to psql. hiverun's own options go before it.
-
-With --with, the named processes and what they depend on are booted first;
-COMMAND runs once they are ready, with each one's port as NAME_PORT
-(BACKEND_PORT); then the stack is stopped and hiverun exits with COMMAND's
-status. Ctrl-C goes to COMMAND first. If the stack fails to boot, COMMAND
-does not run and hiverun exits 1.
-
-When a stack already runs in this folder (up --detach, or hiverun in another
-terminal), it is used: what runs and is ready is used as it is, its
-supervisor starts what is missing, and only that is stopped afterwards.`,
-		Example: `  hiverun run env
-  hiverun run 'echo $DATABASE_URL'            # single quotes: $ is for the command
-  hiverun run -e .env.test go test ./...
-  hiverun run psql -p 5433                    # -p 5433 is psql's
-  hiverun run migrate                         # the Procfile's migrate command
-  hiverun run --with backend go test ./e2e/...`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 {
-				return &usageError{msg: "run needs a command: hiverun run COMMAND [ARG...]"}
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(with) > 0 {
-				return runWith(cmd.Context(), g, with, args)
-			}
-			if cmd.ArgsLenAtDash() != 0 {
-				in, err := procfileCommand(g, args[0])
-				if err != nil {
-					return err
-				}
-				if in != nil {
-					line := in.Proc.Command + shellJoin(args[1:])
-					return runCommand(in.Environ, in.Env.Values["PATH"], in.Dir, []string{line})
-				}
-			}
-			root := g.root
-			if root == "" {
-				root = filepath.Dir(g.procfilePath())
-			}
-			files, err := g.envFileList()
-			if err != nil {
-				return err
-			}
-			env, err := procfile.LoadEnv(root, files, os.Environ())
-			if err != nil {
-				return err
-			}
-			return runCommand(env.List(), env.Values["PATH"], root, args)
-		},
-	}
-	cmd.Flags().StringSliceVar(&with, "with", nil, "boot these processes (and what they depend on) first, stop them after")
-	// Options after the command are the command's, as in env, sudo and
-	// foreman run.
-	cmd.Flags().SetInterspersed(false)
-	return cmd
-}
-
-// startCommand starts args (one argument: through the shell when it needs
-// one) with env, in dir, on hiverun's own terminal.
-func startCommand(env []string, pathEnv, dir string, args []string) (*exec.Cmd, error) {
-	var argv []string
-	if len(args) == 1 {
-		ex := procfile.PlanExec(args[0])
-		if ex.Script != "" {
-			argv = []string{"/bin/sh", "-c", ex.Script}
-		} else {
-			argv = ex.Argv
-			env = append(env, ex.Env...)
-		}
-	} else {
-		argv = args
-	}
-	path := proc.LookPath(argv[0], pathEnv, dir)
-	if path == "" {
-		return nil, missingCommand(argv[0], dir)
-	}
-	c := &exec.Cmd{Path: path, Args: argv, Env: env, Dir: dir, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
-	if err := c.Start(); err != nil {
-		return nil, fmt.Errorf("run: %v", err)
-	}
-	return c, nil
-}
-
-// commandStatus turns a command's end into hiverun's exit: its code, or
-// 128+signal.
-func commandStatus(err error) error {
-	var ee *exec.ExitError
-	if errors.As(err, &ee) {
-		code := ee.ExitCode()
-		if code < 0 {
-			code = 128 + proc.SignalNumber(ee)
-		}
-		return &codeError{code: code}
-	}
-	return err
-}
-
-// runWith boots the named processes, runs the command once they are
-// ready, then stops them and exits with the command's status.
-func runWith(ctx context.Context, g *globals, with, args []string) error {
-	osSigs := make(chan os.Signal, 4)
-	signal.Notify(osSigs, proc.StopSignals...)
-	defer signal.Stop(osSigs)
-	var names []string
-	for _, w := range with {
-		for _, n := range strings.Split(w, ",") {
-			if n = strings.TrimSpace(n); n != "" {
-				names = append(names, n)
-			}
-		}
-	}
-	plan, err := g.plan(names)
-	if err != nil {
-		return err
-	}
-	env := plan.Env.List()
-	for _, p := range plan.Selected {
-		ins := plan.InstancesOf(p.Name)
-		if len(ins) == 0 {
-			continue
-		}
-		key := strings.ToUpper(strings.ReplaceAll(p.Name, "-", "_")) + "_PORT"
-		env = append(env, fmt.Sprintf("%s=%d", key, ins[0].Port))
-	}
-	// A stack that runs here already is used, never taken over.
-	if warm, err := findWarm(plan); err != nil || warm != nil {
-		if err != nil {
-			return err
-		}
-		return warm.run(ctx, osSigs, env, plan.Env.Values["PATH"], plan.Root, args)
-	}
-
-	ctx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	cancel := func() { stop(errors.New("the command has finished")) }
-	stackSigs := make(chan os.Signal, 4)
-	var (
-		mu      sync.Mutex
-		running *exec.Cmd
-		status  = make(chan error, 1)
-	)
-	// Signals go to the command while it runs, else to the stack.
-	go func() {
-		for s := range osSigs {
-			mu.Lock()
-			c := running
-			mu.Unlock()
-			if c != nil {
-				_ = c.Process.Signal(s)
-				continue
-			}
-			select {
-			case stackSigs <- s:
-			default:
-			}
-		}
-	}()
-	onReady := func(time.Duration) {
-		c, err := startCommand(env, plan.Env.Values["PATH"], plan.Root, args)
-		if err != nil {
-			status <- err
-			cancel()
-			return
-		}
-		mu.Lock()
-		running = c
-		mu.Unlock()
-		go func() {
-			err := c.Wait()
-			mu.Lock()
-			running = nil
-			mu.Unlock()
-			status <- commandStatus(err)
-			cancel()
-		}()
-	}
-	// No stack ran here a moment ago; one that starts meanwhile is not
-	// taken over either.
-	own := *g
-	own.noReclaim = true
-	stackErr := supervise(ctx, &own, plan, names, stackSigs, func(o *runner.Options) { o.OnReady = onReady })
-	mu.Lock()
-	c := running
-	mu.Unlock()
-	if c != nil {
-		// The stack ended under the command (a required process died):
-		// the command cannot be trusted to finish; end it.
-		stopDetached(c.Process)
-		<-status
-		if stackErr == nil {
-			stackErr = &runner.ExitError{Code: exitFailed, Msg: "the stack ended before the command"}
-		}
-		return stackErr
-	}
-	select {
-	case err := <-status:
-		return err
-	default:
-		return stackErr
-	}
 }

@@ -38,7 +38,7 @@ writes, and never touches other files.`,
   hiverun export kubernetes --image registry.example/app:1.2 -m web=3 -o k8s`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return &usageError{msg: "export: name a format: " + strings.Join(export.Formats, ", ")}
+				return &usageError{Msg: "export: name a format: " + strings.Join(export.Formats, ", ")}
 			}
 			return nil
 		},
@@ -52,7 +52,7 @@ writes, and never touches other files.`,
 				out = "."
 			}
 			if o.OutDir, err = filepath.Abs(out); err != nil {
-				return &usageError{msg: fmt.Sprintf("-o %s: %v", out, err)}
+				return &usageError{Msg: fmt.Sprintf("-o %s: %v", out, err)}
 			}
 			res, err := export.Build(plan, o)
 			if err != nil {
@@ -87,7 +87,7 @@ writes, and never touches other files.`,
 func exportErr(err error) error {
 	var ee *export.Error
 	if errors.As(err, &ee) {
-		return &usageError{msg: "export: " + ee.Msg}
+		return &usageError{Msg: "export: " + ee.Msg}
 	}
 	return err
 }

@@ -31,21 +31,21 @@ writes use it to gate dependents on readiness.`,
   hiverun probe "exec:redis-cli ping" --timeout 10s`,
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
-				return &usageError{msg: fmt.Sprintf("probe: expected one CHECK (http://…, tcp://host:port or exec:CMD), got %d arguments", len(args))}
+				return &usageError{Msg: fmt.Sprintf("probe: expected one CHECK (http://…, tcp://host:port or exec:CMD), got %d arguments", len(args))}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := probe.Parse(args[0])
 			if err != nil {
-				return &usageError{msg: "probe: " + err.Error()}
+				return &usageError{Msg: "probe: " + err.Error()}
 			}
 			o := probe.Options{}
 			if o.Timeout, err = procfile.ParseDuration(timeout); err != nil {
-				return &usageError{msg: fmt.Sprintf("probe: --timeout %s: %v", timeout, err)}
+				return &usageError{Msg: fmt.Sprintf("probe: --timeout %s: %v", timeout, err)}
 			}
 			if o.Delay, err = procfile.ParseDuration(delay); err != nil {
-				return &usageError{msg: fmt.Sprintf("probe: --delay %s: %v", delay, err)}
+				return &usageError{Msg: fmt.Sprintf("probe: --delay %s: %v", delay, err)}
 			}
 			if o.Dir, err = os.Getwd(); err != nil {
 				return err

@@ -122,7 +122,7 @@ func supervise(ctx context.Context, g *globals, plan *procfile.Plan, args []stri
 	}
 	healthEvery, err := procfile.ParseDuration(g.healthInterval)
 	if err != nil || healthEvery == 0 {
-		return &usageError{msg: fmt.Sprintf("--health-interval %s: expected a duration like 10s", g.healthInterval)}
+		return &usageError{Msg: fmt.Sprintf("--health-interval %s: expected a duration like 10s", g.healthInterval)}
 	}
 
 	reaper, _ := proc.NewReaper() // nil where orphans cannot be adopted
@@ -135,7 +135,7 @@ func supervise(ctx context.Context, g *globals, plan *procfile.Plan, args []stri
 	if w, _, err := term.GetSize(int(stdout.Fd())); err == nil && w > 20 {
 		width = w
 	}
-	ctx, sigs2, stopExplain := explainSignals(ctx, dir, sigs)
+	ctx, sigs2, stopExplain := state.ExplainSignals(ctx, dir, sigs)
 	defer stopExplain()
 	opts := runner.Options{
 		Stdout:     stdout,

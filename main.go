@@ -11,31 +11,23 @@ import (
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/exitcode"
 	"github.com/hiverun/hiverun/runner/state"
 )
 
 // Exit codes, as SPEC §8 sets them.
 const (
-	exitOK      = 0
-	exitFailed  = 1
-	exitBad     = 2
-	exitRefused = 3
-
-	// What a shell returns for a command it cannot find or cannot
-	// execute, so that `hiverun run -- CMD` fails as `sh -c CMD` would.
-	exitNotFound      = 127
-	exitNotExecutable = 126
+	exitOK      = exitcode.OK
+	exitFailed  = exitcode.Failed
+	exitBad     = exitcode.Bad
+	exitRefused = exitcode.Refused
 )
 
 // usageError is bad usage of the command line (exit 2).
-type usageError struct{ msg string }
-
-func (e *usageError) Error() string { return e.msg }
+type usageError = exitcode.Usage
 
 // codeError carries an exact exit code (run's command status).
-type codeError struct{ code int }
-
-func (e *codeError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+type codeError = exitcode.Code
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -57,17 +49,17 @@ func run(args []string) int {
 		pe *procfile.Error
 		re *runner.ExitError
 		ce *codeError
-		nf *notFoundError
+		nf *exitcode.NotFoundError
 	)
 	switch {
 	case errors.As(err, &ce):
-		return ce.code
+		return ce.Code
 	case errors.As(err, &nf):
 		fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())
-		if nf.found {
-			return exitNotExecutable
+		if nf.Found {
+			return exitcode.NotExecutable
 		}
-		return exitNotFound
+		return exitcode.NotFound
 	case errors.As(err, &re):
 		// The runner has already told the user why, on its own output.
 		return re.Code

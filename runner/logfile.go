@@ -6,15 +6,16 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/hiverun/hiverun/runner/logs"
 )
 
-// LogTimeFormat starts every line of a process log file, so that `hiverun
-// logs` can merge several files in time order.
-const LogTimeFormat = "2006-01-02T15:04:05.000000Z07:00"
+// LogTimeFormat starts every line of a process log file; runner/logs,
+// which reads them, owns the format.
+const LogTimeFormat = logs.TimeFormat
 
-// SelfLogName is the log of hiverun's own lines among the process logs
-// (hiverun.log): instances' files are NAME.N.log, so it cannot collide.
-const SelfLogName = "hiverun"
+// SelfLogName is the log of hiverun's own lines among the process logs.
+const SelfLogName = logs.SelfName
 
 // logFile is one instance's output file in a detached stack: every line
 // stamped with its time, capped in size by rotating to NAME.N.log.1.

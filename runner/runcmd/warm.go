@@ -1,4 +1,4 @@
-package main
+package runcmd
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
-	"github.com/hiverun/hiverun/runner"
+	"github.com/hiverun/hiverun/runner/exitcode"
 	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
@@ -33,8 +33,8 @@ import (
 // stack was not started with is added to it, resolved in the run's
 // environment, and stopped again the same way (it then shows as stopped).
 
-// warmStack is the running stack a run --with uses.
-type warmStack struct {
+// Warm is the running stack a run --with uses.
+type Warm struct {
 	dir     *state.Dir
 	sup     *state.Supervisor
 	using   []string // what runs and is ready: "web (pid 123)"
@@ -45,10 +45,10 @@ type warmStack struct {
 	display map[string]string
 }
 
-// findWarm looks for a live supervisor in plan's folder and checks that
+// FindWarm looks for a live supervisor in plan's folder and checks that
 // each instance of plan can be used from it or started by it. nil, nil:
 // no stack runs here, and the run boots its own.
-func findWarm(plan *procfile.Plan) (*warmStack, error) {
+func FindWarm(plan *procfile.Plan) (*Warm, error) {
 	dir, err := state.Open(plan.Root, false)
 	if err != nil || dir == nil {
 		return nil, err
@@ -62,7 +62,7 @@ func findWarm(plan *procfile.Plan) (*warmStack, error) {
 		return nil, err
 	}
 	sup := mem.Supervisor
-	w := &warmStack{dir: dir, sup: sup, display: map[string]string{}}
+	w := &Warm{dir: dir, sup: sup, display: map[string]string{}}
 	var changed []string
 	for _, in := range plan.Instances {
 		w.display[in.Name] = in.Display
@@ -73,7 +73,7 @@ func findWarm(plan *procfile.Plan) (*warmStack, error) {
 			w.missing = append(w.missing, in.Name)
 			continue
 		}
-		ch, envDiffers := withoutEnv(recordChange(rec, in))
+		ch, envDiffers := withoutEnv(rec.Change(in))
 		if ch.Changed() {
 			changed = append(changed, fmt.Sprintf("%s (%s)", in.Display, ch))
 			continue
@@ -137,9 +137,9 @@ func withoutEnv(ch procfile.Change) (procfile.Change, bool) {
 	return out, env
 }
 
-// run has what is missing started, runs the command with env, then stops
+// Run has what is missing started, runs the command with env, then stops
 // what was started for it. Signals go to the command while it runs.
-func (w *warmStack) run(ctx context.Context, sigs <-chan os.Signal, env []string, pathEnv, root string, args []string) error {
+func (w *Warm) Run(ctx context.Context, sigs <-chan os.Signal, env []string, pathEnv, root string, args []string) error {
 	say := func(format string, a ...any) { fmt.Fprintf(os.Stderr, "hiverun: "+format+"\n", a...) }
 	if len(w.using) > 0 {
 		say("using the stack that runs here (supervisor pid %d): %s", w.sup.PID, strings.Join(w.using, ", "))
@@ -158,7 +158,7 @@ func (w *warmStack) run(ctx context.Context, sigs <-chan os.Signal, env []string
 		return err
 	}
 	defer w.stopStarted(started, say)
-	c, err := startCommand(env, pathEnv, root, args)
+	c, err := Start(env, pathEnv, root, args)
 	if err != nil {
 		return err
 	}
@@ -169,7 +169,7 @@ func (w *warmStack) run(ctx context.Context, sigs <-chan os.Signal, env []string
 		case s := <-sigs:
 			_ = c.Process.Signal(s)
 		case err := <-done:
-			return commandStatus(err)
+			return Status(err)
 		}
 	}
 }
@@ -177,7 +177,7 @@ func (w *warmStack) run(ctx context.Context, sigs <-chan os.Signal, env []string
 // startMissing asks the supervisor to start what is missing and waits
 // until it is ready. It returns the instances leased to this run: those
 // started for it, or kept running for another run's command.
-func (w *warmStack) startMissing(ctx context.Context, sigs <-chan os.Signal, say func(string, ...any)) ([]string, error) {
+func (w *Warm) startMissing(ctx context.Context, sigs <-chan os.Signal, say func(string, ...any)) ([]string, error) {
 	if len(w.needed) == 0 {
 		return nil, nil
 	}
@@ -215,7 +215,7 @@ func (w *warmStack) startMissing(ctx context.Context, sigs <-chan os.Signal, say
 			return nil, a.err
 		case !a.r.OK:
 			w.stopStarted(a.r.Started, say)
-			return nil, &runner.ExitError{Code: exitFailed, Msg: fmt.Sprintf("the running stack could not start what the command needs: %s (hiverun logs shows its output); the command did not run", a.r.Error)}
+			return nil, &exitcode.Code{Code: exitcode.Failed, Msg: fmt.Sprintf("the running stack could not start what the command needs: %s (hiverun logs shows its output); the command did not run", a.r.Error)}
 		}
 		if waited := slices.Concat(w.missing, w.pending); len(waited) > 0 {
 			say("ready: %s", w.names(waited))
@@ -224,7 +224,7 @@ func (w *warmStack) startMissing(ctx context.Context, sigs <-chan os.Signal, say
 	case s := <-sigs:
 		// Its leases were taken when it got the request: give them back.
 		w.stopStarted(w.needed, say)
-		return nil, &runner.ExitError{Code: exitFailed, Msg: fmt.Sprintf("interrupted (%v) before the command ran", s)}
+		return nil, &exitcode.Code{Code: exitcode.Failed, Msg: fmt.Sprintf("interrupted (%v) before the command ran", s)}
 	case <-ctx.Done():
 		w.stopStarted(w.needed, say)
 		return nil, ctx.Err()
@@ -234,7 +234,7 @@ func (w *warmStack) startMissing(ctx context.Context, sigs <-chan os.Signal, say
 // stopStarted gives back this run's lease on what the supervisor started
 // for it, which stops what no other run uses; the rest of the stack runs
 // on.
-func (w *warmStack) stopStarted(names []string, say func(string, ...any)) {
+func (w *Warm) stopStarted(names []string, say func(string, ...any)) {
 	if len(names) == 0 {
 		return
 	}
@@ -253,7 +253,7 @@ func (w *warmStack) stopStarted(names []string, say func(string, ...any)) {
 
 // names shows instances as the stack's screen does: web, or web.2 when
 // scaled.
-func (w *warmStack) names(ins []string) string {
+func (w *Warm) names(ins []string) string {
 	out := make([]string, len(ins))
 	for i, n := range ins {
 		out[i] = n

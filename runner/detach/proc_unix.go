@@ -1,6 +1,6 @@
 //go:build unix
 
-package main
+package detach
 
 import (
 	"os"
@@ -16,9 +16,6 @@ const oNoFollow = syscall.O_NOFOLLOW
 func detachedAttrs() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setsid: true} }
 
 func ignoreHangup() { signal.Ignore(syscall.SIGHUP) }
-
-// stopDetached asks a supervisor (or command) of ours to stop.
-func stopDetached(p *os.Process) { _ = p.Signal(syscall.SIGTERM) }
 
 // closeOnExec keeps a descriptor of the supervisor's own out of the
 // stack's processes.

@@ -1,19 +1,17 @@
-package main
+package state
 
 import (
 	"context"
 	"errors"
 	"os"
-
-	"github.com/hiverun/hiverun/runner/state"
 )
 
-// explainSignals passes the supervisor's signals on to the runner, except
+// ExplainSignals passes the supervisor's signals on to the runner, except
 // one that a stop note in the state folder explains (a takeover, `hiverun
 // stop`): that one stops the stack with the note's words as the reason,
 // through the returned context's cause. Later signals pass on as usual, so
 // a second Ctrl-C still kills at once. stop ends the forwarding.
-func explainSignals(ctx context.Context, dir *state.Dir, sigs <-chan os.Signal) (_ context.Context, _ <-chan os.Signal, stop func()) {
+func ExplainSignals(ctx context.Context, dir *Dir, sigs <-chan os.Signal) (_ context.Context, _ <-chan os.Signal, stop func()) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	out := make(chan os.Signal, cap(sigs)+1)
 	quit := make(chan struct{})

@@ -1,4 +1,4 @@
-package main
+package detach
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/life"
+	"github.com/hiverun/hiverun/runner/logs"
 	"github.com/hiverun/hiverun/runner/state"
 )
 
@@ -42,7 +43,7 @@ func writeReportFrom(path string, dir *state.Dir, plan *procfile.Plan, st *state
 		failed := failedInstances(plan, st)
 		rep.Failure = &reportFailure{Process: failedName(st), Reason: failureText(st, failed)}
 		for _, in := range failed {
-			rep.Failure.LastLines = lastLinesSince(dir.Path+"/logs/"+in.Name+".log", 20, st.At)
+			rep.Failure.LastLines = logs.LastLinesSince(dir.Path+"/logs/"+in.Name+".log", 20, st.At)
 		}
 	}
 	return saveReport(path, rep)

@@ -1,6 +1,6 @@
 //go:build windows
 
-package main
+package detach
 
 import (
 	"os"
@@ -18,9 +18,6 @@ func detachedAttrs() *syscall.SysProcAttr {
 }
 
 func ignoreHangup() {}
-
-// stopDetached ends it: Windows has no SIGTERM to send another process.
-func stopDetached(p *os.Process) { _ = p.Kill() }
 
 func closeOnExec(fd int) {}
 

@@ -1,4 +1,4 @@
-package main
+package detach
 
 import (
 	"bufio"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/exitcode"
 	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
@@ -94,9 +95,9 @@ func (sup *supervisor) await(out io.Writer, dir *state.Dir, plan *procfile.Plan,
 	defer signal.Stop(sigs)
 	stop := func(format string, a ...any) error {
 		fmt.Fprintf(os.Stderr, format, a...)
-		stopDetached(sup.cmd.Process)
+		proc.Terminate(sup.cmd.Process)
 		<-sup.exited
-		return &codeError{code: exitFailed}
+		return &exitcode.Code{Code: exitcode.Failed}
 	}
 	select {
 	case err := <-sup.exited:
@@ -108,7 +109,7 @@ func (sup *supervisor) await(out io.Writer, dir *state.Dir, plan *procfile.Plan,
 				showFailure(out, dir, plan, st)
 				_ = writeReportFrom(report, dir, plan, st)
 			}
-			return &codeError{code: ee.ExitCode()}
+			return &exitcode.Code{Code: ee.ExitCode()}
 		}
 		return fmt.Errorf("the supervisor ended before the stack was ready")
 	case <-time.After(wait):

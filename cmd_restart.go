@@ -1,0 +1,44 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/hiverun/hiverun/runner/state"
+)
+
+func newRestartCmd(g *globals) *cobra.Command {
+	var deps bool
+	cmd := &cobra.Command{
+		Use:   "restart PROCESS...",
+		Short: "Restart processes of the running stack",
+		Long: `Restart the named processes (web, or one instance: web.2) of the stack running
+in this folder: each is stopped with its stop signal and started again, and
+the command returns once it is ready again. What depends on them is left
+alone unless --deps is given.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return &usageError{Msg: "restart needs process names"}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, err := g.openState()
+			if err != nil {
+				return err
+			}
+			if dir == nil {
+				return state.ErrNoSupervisor
+			}
+			msg, err := dir.Request("restart", args, deps)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), msg)
+			return nil
+		},
+	}
+	cmd.Flags().BoolVar(&deps, "deps", false, "also restart what depends on them")
+	return cmd
+}
