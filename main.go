@@ -53,6 +53,9 @@ func run(args []string) int {
 	)
 	switch {
 	case errors.As(err, &ce):
+		if ce.Msg != "" {
+			fmt.Fprintln(os.Stderr, "hiverun: "+ce.Msg)
+		}
 		return ce.Code
 	case errors.As(err, &nf):
 		fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())

@@ -257,3 +257,21 @@ func TestRunWithTwoCommands(t *testing.T) {
 		t.Fatalf("after both runs: %v", st)
 	}
 }
+
+// TestRunWithSaysWhyItCannot: when the running stack cannot start what the
+// command needs, run --with says so (the message was built, then dropped
+// on the way to the screen: only the exit code came out).
+func TestRunWithSaysWhyItCannot(t *testing.T) {
+	dir := project(t, map[string]string{"Procfile": "web: sleep 300\n# hiverun: health=\"exec:false\" timeout=1s\nbroken: sleep 300\n"})
+	if r := hiverun(t, dir, nil, "up", "--detach", "web"); r.code != 0 {
+		t.Fatalf("up --detach web: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	r := hiverun(t, dir, nil, "run", "--with", "broken", "--", "echo", "ran")
+	if r.code != 1 || strings.Contains(r.stdout, "ran") {
+		t.Fatalf("exit %d, want 1 and the command not run\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "hiverun: the running stack could not start what the command needs") {
+		t.Fatalf("no reason on stderr:\n%s", r.stderr)
+	}
+}

@@ -23,8 +23,8 @@ type Usage struct{ Msg string }
 
 func (e *Usage) Error() string { return e.Msg }
 
-// Code is an exact exit code with nothing more to print (the command's
-// or the stack's status, already told). Msg is for the error's text only.
+// Code is an exact exit code: the command's or the stack's status. Msg,
+// when set, is a reason no one has told yet: main prints it.
 type Code struct {
 	Code int
 	Msg  string
