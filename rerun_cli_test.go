@@ -147,3 +147,26 @@ func TestUpDetachRerunOldMemory(t *testing.T) {
 		t.Fatalf("rerun after the reload: %s%s", r.stdout, r.stderr)
 	}
 }
+
+// TestUpDetachRerunFromAnotherTerminal: running up --detach again from
+// another terminal (another TERM, a tmux pane, an ssh session) finds the
+// stack unchanged; the terminal's own variables used to restart every
+// process ("env changed"). A variable the user sets is still a change.
+func TestUpDetachRerunFromAnotherTerminal(t *testing.T) {
+	dir := project(t, map[string]string{"Procfile": "web: sleep 300\n"})
+	first := []string{"TERM=xterm", "TMUX=", "SHLVL=1", "PWD=" + dir}
+	if r := hiverun(t, dir, first, "up", "--detach"); r.code != 0 {
+		t.Fatalf("up --detach: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	other := []string{"TERM=tmux-256color", "TMUX=/tmp/tmux-0/default,1,0", "TMUX_PANE=%3", "SHLVL=3", "COLORTERM=truecolor",
+		"SSH_CONNECTION=10.0.0.1 50000 10.0.0.2 22", "SSH_TTY=/dev/pts/3", "OLDPWD=/tmp"}
+	r := hiverun(t, dir, other, "up", "--detach")
+	if r.code != 0 || !strings.Contains(r.stdout, "unchanged") {
+		t.Fatalf("from another terminal: exit %d, want the stack unchanged\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = hiverun(t, dir, append(other, "FEATURE_FLAG=on"), "up", "--detach")
+	if r.code != 0 || !strings.Contains(r.stdout, "restarted web (env changed)") {
+		t.Fatalf("with a variable of the user's: exit %d, want web restarted\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

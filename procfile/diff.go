@@ -55,9 +55,9 @@ func SettingsOf(in *Instance) Settings {
 func envHash(values map[string]string) string {
 	h := sha256.New()
 	for _, k := range SortedKeys(values) {
-		switch k {
-		case "PORT", "PS", "_", "OLDPWD", "SHLVL":
-			// The shell sets the last three for each command: not a change.
+		if k == "PORT" || k == "PS" || TerminalVar(k) {
+			// PORT and PS are settings of their own (port); the rest
+			// is the terminal's, not the stack's.
 			continue
 		}
 		fmt.Fprintf(h, "%s=%s\x00", k, values[k])

@@ -147,11 +147,11 @@ func (w *Warm) Run(ctx context.Context, sigs <-chan os.Signal, env []string, pat
 		say("using the stack that runs here (supervisor pid %d)", w.sup.PID)
 	}
 	if len(w.envNote) > 0 {
-		verb := "runs"
+		verb, pron := "runs", "it was"
 		if len(w.envNote) > 1 {
-			verb = "run"
+			verb, pron = "run", "they were"
 		}
-		say("%s %s with the environment it was started with, which differs from this shell's (or the env files') now", strings.Join(w.envNote, ", "), verb)
+		say("%s %s with the environment %s started with, which differs from this shell's (or the env files') now", strings.Join(w.envNote, ", "), verb, pron)
 	}
 	started, err := w.startMissing(ctx, sigs, say)
 	if err != nil {
