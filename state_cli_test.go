@@ -25,8 +25,37 @@ import (
 // the kernel's ephemeral range (32768 up), where any outgoing connection,
 // or its TIME_WAIT for a minute after, could take a test's port.
 func portBase(t *testing.T, slot int) int {
-	return 26000 + slot*20 + int(time.Now().UnixNano()/1e6%10)*2
+	t.Helper()
+	// A port the kernel gives out, kept only if the 20 after it are free
+	// too: the stacks here own consecutive ports. slot is kept for the
+	// callers' sake; the kernel's choice already keeps them apart.
+	_ = slot
+	for try := 0; try < 50; try++ {
+		base := freePort(t)
+		if base+20 > 65535 {
+			continue
+		}
+		ok := true
+		for p := base; p < base+20 && ok; p++ {
+			l, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p))
+			if err != nil {
+				ok = false
+				break
+			}
+			l.Close()
+		}
+		if ok {
+			return base
+		}
+	}
+	t.Fatal("no 20 consecutive free ports")
+	return 0
 }
+
+// perfBounds tells whether time bounds are checked: they are a step of
+// their own (HIVERUN_PERF=1, as .ci/run runs them), so that a loaded
+// machine cannot fail the functional suite.
+func perfBounds() bool { return os.Getenv("HIVERUN_PERF") != "" }
 
 // crashStack is 5 processes, two of them listening, each with a child.
 func crashStack(port int) string {
@@ -93,6 +122,7 @@ func waitGone(t *testing.T, id string, limit time.Duration) {
 // stops them first and comes up on the same ports, `stop` alone cleans up,
 // and 50 cycles leave nothing behind.
 func TestCrashedSupervisor(t *testing.T) {
+	t.Parallel()
 	port := portBase(t, 0)
 	dir := project(t, map[string]string{"Procfile": crashStack(port)})
 
@@ -418,6 +448,7 @@ func TestStateFolderFaults(t *testing.T) {
 // TestKilledAtRandomMoments: SIGKILL at random moments of many start
 // cycles; memory.json is always valid JSON and the next run recovers.
 func TestKilledAtRandomMoments(t *testing.T) {
+	t.Parallel() // long, and timed by nothing: beside TestCrashedSupervisor
 	port := portBase(t, 2)
 	dir := project(t, map[string]string{"Procfile": fmt.Sprintf("# hiverun: oneshot\nmigrate: echo migrated\n# hiverun: port=%d depends=migrate\napi: python3 -m http.server %d --bind 127.0.0.1\nw: sh -c 'sleep 300 & exec sleep 301'\n", port, port)})
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
@@ -501,7 +532,7 @@ func TestStatusAndStopSpeed(t *testing.T) {
 		}
 	}
 	t.Logf("status of 20 processes: %s", best)
-	if best > 200*time.Millisecond {
+	if perfBounds() && best > 200*time.Millisecond {
 		t.Errorf("status took %s", best)
 	}
 	killSupervisor(t, s)
@@ -526,7 +557,7 @@ func TestStatusAndStopSpeed(t *testing.T) {
 	}
 	lag := end.Sub(last)
 	t.Logf("stop of 20 processes that take 200ms to exit: %s in all, %s after the last exit", end.Sub(t0), lag)
-	if lag > 100*time.Millisecond {
+	if perfBounds() && lag > 100*time.Millisecond {
 		t.Errorf("stop ended %s after the last process exited (want within 100ms)", lag)
 	}
 	waitGone(t, s.ID, time.Second)
@@ -620,10 +651,10 @@ func TestHundredProcesses(t *testing.T) {
 		t.Errorf("stop said: %s", r.stdout)
 	}
 	t.Logf("status of 100 processes: %s; stop of 100 with no supervisor: %s", best, took)
-	if best > 150*time.Millisecond {
+	if perfBounds() && best > 150*time.Millisecond {
 		t.Errorf("status took %s", best)
 	}
-	if took > 150*time.Millisecond {
+	if perfBounds() && took > 150*time.Millisecond {
 		t.Errorf("stop took %s", took)
 	}
 	waitGone(t, s.ID, time.Second)

@@ -351,6 +351,9 @@ func cpuTicks(t *testing.T, pid int) int64 {
 // stream and an output stream read), the dashboard process stays under
 // 2% of one core; the supervisor's own use is logged beside it.
 func TestUIIdleCPU(t *testing.T) {
+	if !perfBounds() {
+		t.Skip("a performance bound: HIVERUN_PERF=1")
+	}
 	port := portBase(t, 6)
 	dir := project(t, uiStack(port, 20))
 	upStack(t, dir, "uicpu")
