@@ -96,10 +96,14 @@ func applyAnnotation(p *Process, a annotation) error {
 	return nil
 }
 
-// applyPair sets one key of p: each key has its own reader below, so what
+// applyPair sets one key of p: each key has its own reader (keys.go), so what
 // it accepts and how it says no are found in one place.
+//
+// The help test reads the string cases of the switch on k to find every
+// key, so they stay here, in that form.
 func applyPair(p *Process, kv pair) error {
-	switch kv.key {
+	k := kv.key
+	switch k {
 	case "port":
 		return applyPort(p, kv)
 	case "depends":
@@ -120,7 +124,7 @@ func applyPair(p *Process, kv pair) error {
 		return applyClean(p, kv)
 	}
 	if kv.hasValue {
-		return fmt.Errorf("unknown key %q (known: %s)", kv.key, Keys)
+		return fmt.Errorf("unknown key %q (known: %s)", k, Keys)
 	}
-	return fmt.Errorf("unknown flag %q (known: %s)", kv.key, Keys)
+	return fmt.Errorf("unknown flag %q (known: %s)", k, Keys)
 }
