@@ -2,12 +2,8 @@ package procfile
 
 import (
 	"fmt"
-	"path"
-	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/mattn/go-shellwords"
 )
@@ -100,175 +96,35 @@ func applyAnnotation(p *Process, a annotation) error {
 	return nil
 }
 
+// applyPair sets one key of p: each key has its own reader (keys.go), so what
+// it accepts and how it says no are found in one place.
+//
+// The help test reads the string cases of the switch on k to find every
+// key, so they stay here, in that form.
 func applyPair(p *Process, kv pair) error {
-	k, v := kv.key, kv.value
-	needValue := func(what string) error {
-		if !kv.hasValue || v == "" {
-			return fmt.Errorf("%s needs a value: %s=%s", k, k, what)
-		}
-		return nil
-	}
+	k := kv.key
 	switch k {
 	case "port":
-		if err := needValue("8000"); err != nil {
-			return err
-		}
-		if !strings.Contains(v, "$") {
-			if _, err := ParsePort(v); err != nil {
-				return fmt.Errorf("port=%s: %v", v, err)
-			}
-		}
-		p.Port = v
+		return applyPort(p, kv)
 	case "depends":
-		if err := needValue("redis,db"); err != nil {
-			return err
-		}
-		for _, d := range strings.Split(v, ",") {
-			d = strings.TrimSpace(d)
-			if !nameRE.MatchString(d) {
-				return fmt.Errorf("depends=%s: %q is not a process name", v, d)
-			}
-			p.Depends = append(p.Depends, d)
-		}
+		return applyDepends(p, kv)
 	case "health":
-		if err := needValue("/health, tcp, tcp://host:port, http://host:port/path or \"exec:CMD\""); err != nil {
-			return err
-		}
-		if _, err := ParseCheck(v, 1); err != nil && !strings.Contains(v, "$") {
-			return err
-		}
-		p.Health = v
+		return applyHealth(p, kv)
 	case "timeout", "delay", "grace":
-		if err := needValue("2s"); err != nil {
-			return err
-		}
-		d, err := ParseDuration(v)
-		if err != nil {
-			return fmt.Errorf("%s=%s: %v", k, v, err)
-		}
-		switch k {
-		case "timeout":
-			if d == 0 {
-				return fmt.Errorf("timeout=%s: must be more than 0", v)
-			}
-			p.Timeout = d
-		case "delay":
-			p.Delay = d
-		default:
-			p.Grace, p.GraceSet = d, true
-		}
+		return applyDuration(p, kv)
 	case "optional", "oneshot", "tty":
-		b := true
-		if kv.hasValue {
-			var err error
-			if b, err = strconv.ParseBool(v); err != nil {
-				return fmt.Errorf("%s is a flag: write it alone (or %s=true / %s=false), not %s=%s", k, k, k, k, v)
-			}
-		}
-		switch k {
-		case "optional":
-			p.Optional = b
-		case "oneshot":
-			p.Oneshot = b
-		default:
-			p.TTY = b
-		}
+		return applyFlag(p, kv)
 	case "dir":
-		if err := needValue("./web"); err != nil {
-			return err
-		}
-		if err := insideProject(v); err != nil {
-			return fmt.Errorf("dir=%s: %v", v, err)
-		}
-		p.Dir = v
+		return applyDir(p, kv)
 	case "restart":
-		switch v {
-		case RestartNo, RestartOnFailure, RestartAlways:
-			p.Restart = v
-		default:
-			return fmt.Errorf("restart=%s: expected on-failure, always or no", v)
-		}
+		return applyRestart(p, kv)
 	case "signal":
-		s, err := ParseSignal(v)
-		if err != nil {
-			return fmt.Errorf("signal=%s: %v", v, err)
-		}
-		p.Signal = s
+		return applySignal(p, kv)
 	case "clean":
-		if err := needValue("\"tmp/*.pid\""); err != nil {
-			return err
-		}
-		for _, g := range strings.Fields(v) {
-			if _, err := path.Match(g, ""); err != nil {
-				return fmt.Errorf("clean=%s: bad pattern %q", v, g)
-			}
-			if err := insideProject(g); err != nil {
-				return fmt.Errorf("clean=%s: %v", v, err)
-			}
-			p.Clean = append(p.Clean, g)
-		}
-	default:
-		if kv.hasValue {
-			return fmt.Errorf("unknown key %q (known: %s)", k, Keys)
-		}
-		return fmt.Errorf("unknown flag %q (known: %s)", k, Keys)
+		return applyClean(p, kv)
 	}
-	return nil
-}
-
-// insideProject rejects a path that could leave the project folder. Paths
-// with variables are checked again once expanded.
-func insideProject(v string) error {
-	if filepath.IsAbs(v) || strings.HasPrefix(v, "~") {
-		return fmt.Errorf("must be a path relative to the project folder")
+	if kv.hasValue {
+		return fmt.Errorf("unknown key %q (known: %s)", k, Keys)
 	}
-	c := filepath.Clean(v)
-	if c == ".." || strings.HasPrefix(c, ".."+string(filepath.Separator)) || strings.HasPrefix(c, "../") {
-		return fmt.Errorf("leaves the project folder")
-	}
-	return nil
-}
-
-// ParseDuration reads a Go duration or a bare number of seconds.
-func ParseDuration(s string) (time.Duration, error) {
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
-		if f < 0 || f > 1e6 {
-			return 0, fmt.Errorf("expected a duration between 0 and 1e6 seconds")
-		}
-		return time.Duration(f * float64(time.Second)), nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return 0, fmt.Errorf("expected a duration like 500ms, 2s or 1m")
-	}
-	if d < 0 {
-		return 0, fmt.Errorf("expected a duration that is not negative")
-	}
-	return d, nil
-}
-
-// ParsePort reads a TCP port number.
-func ParsePort(s string) (int, error) {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, fmt.Errorf("expected a port number")
-	}
-	if n < 1 || n > 65535 {
-		return 0, fmt.Errorf("port out of range 1-65535")
-	}
-	return n, nil
-}
-
-var signals = map[string]bool{
-	"TERM": true, "INT": true, "HUP": true, "QUIT": true, "KILL": true,
-	"USR1": true, "USR2": true, "WINCH": true, "ABRT": true,
-}
-
-// ParseSignal accepts TERM, SIGTERM or sigterm and returns "TERM".
-func ParseSignal(s string) (string, error) {
-	u := strings.TrimPrefix(strings.ToUpper(s), "SIG")
-	if !signals[u] {
-		return "", fmt.Errorf("expected one of TERM, INT, HUP, QUIT, KILL, USR1, USR2, WINCH, ABRT")
-	}
-	return u, nil
+	return fmt.Errorf("unknown flag %q (known: %s)", k, Keys)
 }

@@ -65,11 +65,26 @@ func isAssignment(w string) bool {
 // (pipes, background jobs, subshells, compound commands, heredocs) is left
 // alone: the shell then stays, which is always correct, only heavier.
 func execLast(script string) string {
+	last, bare, ok := lastCommand(script)
+	if !ok {
+		return script
+	}
+	words := strings.Fields(script[last:])
+	assigns, ok := plainCommand(words)
+	if !ok || hasKeyword(bare) {
+		return script
+	}
+	return insertExec(script, last, words[:assigns])
+}
+
+// lastCommand scans script as the shell would split it into a list and
+// returns where its last top-level command starts, with the script's
+// quoted text blanked out (so that words like "do" inside quotes are not
+// taken for keywords). ok is false for anything the scan does not fully
+// understand.
+func lastCommand(script string) (last int, bare []byte, ok bool) {
 	inSingle, inDouble, escaped := false, false, false
-	last := 0 // start of the last top-level command
-	// bare is the script with quoted text blanked out, so that words like
-	// "do" inside quotes are not taken for keywords.
-	bare := []byte(script)
+	bare = []byte(script)
 	for i := 0; i < len(script); i++ {
 		c := script[i]
 		switch {
@@ -91,7 +106,7 @@ func execLast(script string) string {
 			if c == '"' {
 				inDouble = false
 			} else if c == '`' || (c == '$' && i+1 < len(script) && script[i+1] == '(') {
-				return script
+				return 0, nil, false
 			} else {
 				bare[i] = 'x'
 			}
@@ -104,7 +119,7 @@ func execLast(script string) string {
 			inDouble = true
 		case '`', '(', ')', '{', '}', '\n', '<', '#':
 			// '<' could be a heredoc; '#' a comment eating the rest of a line.
-			return script
+			return 0, nil, false
 		case '|':
 			if i+1 < len(script) && script[i+1] == '|' {
 				// "a || b": b may not run, so it cannot be exec'd safely
@@ -113,46 +128,62 @@ func execLast(script string) string {
 				last = i + 1
 				continue
 			}
-			return script
+			return 0, nil, false
 		case '&':
 			if i+1 < len(script) && script[i+1] == '&' {
 				i++
 				last = i + 1
 				continue
 			}
-			return script
+			return 0, nil, false
 		case ';':
 			last = i + 1
 		}
 	}
 	if inSingle || inDouble || escaped {
-		return script
+		return 0, nil, false
 	}
-	tail := script[last:]
-	words := strings.Fields(tail)
+	return last, bare, true
+}
+
+// plainCommand tells whether words are a command exec can replace the
+// shell with: leading assignments (how many is returned), then a program
+// that is not a shell builtin and not itself quoted or expanded.
+func plainCommand(words []string) (assigns int, ok bool) {
 	if len(words) == 0 {
-		return script
+		return 0, false
 	}
 	j := 0
 	for j < len(words) && isAssignment(words[j]) && !strings.ContainsAny(words[j], "'\"") {
 		j++
 	}
 	if j == len(words) || shellBuiltins[words[j]] || strings.ContainsAny(words[j], "=$'\"") {
-		return script
+		return 0, false
 	}
+	return j, true
+}
+
+// hasKeyword tells whether the unquoted script holds a compound command's
+// keyword: its last command may be inside a loop or a branch.
+func hasKeyword(bare []byte) bool {
 	for _, kw := range []string{"do", "done", "then", "fi", "esac", "else", "elif", "in"} {
 		for _, w := range strings.Fields(string(bare)) {
 			if w == kw {
-				return script
+				return true
 			}
 		}
 	}
-	// Insert "exec" before the command word, after any assignments, keeping
-	// the user's spacing elsewhere.
+	return false
+}
+
+// insertExec puts "exec" before the command word of the command starting
+// at last, after its assignments, keeping the user's spacing elsewhere.
+func insertExec(script string, last int, assigns []string) string {
+	tail := script[last:]
 	lead := len(tail) - len(strings.TrimLeft(tail, " \t"))
 	pos := last + lead
-	for k := 0; k < j; k++ {
-		pos += len(words[k])
+	for _, a := range assigns {
+		pos += len(a)
 		rest := script[pos:]
 		pos += len(rest) - len(strings.TrimLeft(rest, " \t"))
 	}

@@ -15,13 +15,13 @@ import (
 // says nothing here: the exit watcher reports it.
 func (r *run) becomeReady(in *inst, p *child, spec *procfile.Instance, gen int, first bool) {
 	def := spec.Proc
+	// The timeout runs from the start: a delay is part of it.
 	deadline := time.NewTimer(def.Timeout)
 	defer deadline.Stop()
-	notReady := func(why string) { in.post(input{kind: evNotReady, gen: gen, reason: why}) }
 	if def.Oneshot {
 		select {
 		case <-deadline.C:
-			notReady(fmt.Sprintf("did not finish within its timeout of %s", def.Timeout))
+			in.post(input{kind: evNotReady, gen: gen, reason: fmt.Sprintf("did not finish within its timeout of %s", def.Timeout)})
 		case <-p.ctx.Done():
 		}
 		return
@@ -40,12 +40,21 @@ func (r *run) becomeReady(in *inst, p *child, spec *procfile.Instance, gen int, 
 		}
 		return
 	}
+	r.checkUntilReady(in, p, spec, gen, first, deadline.C)
+}
+
+// checkUntilReady tries the instance's readiness check, paced by what
+// earlier boots took, until it passes (evReady) or the deadline comes
+// (evNotReady, with the last real answer). first keeps the moments of the
+// tries for the first start's summary.
+func (r *run) checkUntilReady(in *inst, p *child, spec *procfile.Instance, gen int, first bool, deadline <-chan time.Time) {
+	def := spec.Proc
 	ck := check.New(spec.Check, spec.Environ, spec.Dir, r.reaper)
 	ctx, cancel := context.WithCancel(p.ctx)
 	defer cancel()
 	go func() {
 		select {
-		case <-deadline.C:
+		case <-deadline:
 			cancel()
 		case <-ctx.Done():
 		}
@@ -89,8 +98,8 @@ func (r *run) becomeReady(in *inst, p *child, spec *procfile.Instance, gen int, 
 		}
 		r.record(life.Record{Kind: life.RecHealth, Instance: spec, OK: false, Msg: last.Error()})
 		budget := fmtBudget(def.Timeout)
-		notReady(fmt.Sprintf("not ready within its timeout of %s (%s: %v, %s of %s, %d %s)",
-			budget, spec.Check, last, fmtSecs1(lastAt), budget, tries, plural(tries, "try", "tries")))
+		in.post(input{kind: evNotReady, gen: gen, reason: fmt.Sprintf("not ready within its timeout of %s (%s: %v, %s of %s, %d %s)",
+			budget, spec.Check, last, fmtSecs1(lastAt), budget, tries, plural(tries, "try", "tries"))})
 		return
 	}
 }

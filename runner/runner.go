@@ -6,9 +6,7 @@ package runner
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -16,59 +14,6 @@ import (
 	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 )
-
-// Options are decided once, in main.
-type Options struct {
-	Stdout     io.Writer
-	Color      bool
-	Timestamps bool
-	// Live shows the one-line "waiting" status while booting; only for a
-	// terminal.
-	Live      bool
-	LiveWidth int
-	Now       func() time.Time
-	// Signals delivers the user's interrupts: the first stops the stack in
-	// order, a second within a second of it is the same request, and a
-	// later one kills at once.
-	Signals <-chan os.Signal
-	// Reaper, when set, adopts and reaps orphaned descendants (main only).
-	Reaper *proc.Reaper
-	// TailLines is how many of a failed process's last lines are shown.
-	TailLines int
-	// OnReady is called once every selected instance is ready (or, being
-	// optional, failed), with the boot time.
-	OnReady func(boot time.Duration)
-	// Journal remembers what happens (nil: nothing is remembered).
-	Journal life.Journal
-	// ExtraEnv is added to every process's environment (the stack id).
-	ExtraEnv []string
-	// HealthInterval is how often a ready process is checked again
-	// (0: 10 s; negative: never); HealthFailures failures in a row (0: 3)
-	// make it unhealthy.
-	HealthInterval time.Duration
-	HealthFailures int
-	// Control brings requests from the control channel (stop, restart,
-	// reload).
-	Control <-chan life.ControlRequest
-	// Reload resolves the plan again, in the given environment, for a
-	// reload request.
-	Reload func(env []string) (*procfile.Plan, error)
-	// Resolve resolves the named processes (and what they depend on) in
-	// the given environment, for a start request that adds processes the
-	// stack was not started with (run --with from another terminal).
-	Resolve func(names, env []string) (*procfile.Plan, error)
-	// LogDir, when set, sends each process's output to LogDir/NAME.N.log
-	// (stamped lines, rotated past LogMax bytes) instead of Stdout: a
-	// detached stack.
-	LogDir string
-	LogMax int64
-	// Notices are hiverun lines to show before anything starts (what was
-	// reclaimed, repaired state files).
-	Notices []string
-	// Expected is each instance's usual time to ready from earlier boots:
-	// checks are relaxed before it and fast near it.
-	Expected map[string]time.Duration
-}
 
 // ExitError is a stack that did not end well; Code is hiverun's exit code.
 type ExitError struct {
@@ -116,27 +61,7 @@ type run struct {
 // Run supervises plan until the stack ends or is stopped. It returns nil
 // when hiverun should exit 0, and an *ExitError otherwise.
 func Run(ctx context.Context, plan *procfile.Plan, opts Options) error {
-	if opts.Stdout == nil {
-		opts.Stdout = os.Stdout
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
-	if opts.TailLines == 0 {
-		opts.TailLines = 10
-	}
-	if opts.LiveWidth == 0 {
-		opts.LiveWidth = 120
-	}
-	if opts.Journal == nil {
-		opts.Journal = life.NopJournal{}
-	}
-	if opts.HealthInterval == 0 {
-		opts.HealthInterval = 10 * time.Second
-	}
-	if opts.HealthFailures <= 0 {
-		opts.HealthFailures = 3
-	}
+	opts = opts.withDefaults()
 	width := 0
 	for _, in := range plan.Instances {
 		width = max(width, len(in.Display))
@@ -214,50 +139,6 @@ func (r *run) build() {
 			}
 		}
 	}
-}
-
-// info writes one of hiverun's lines; any goroutine may call it.
-func (r *run) info(format string, args ...any) {
-	r.infoAt("INFO", format, args...)
-}
-
-func (r *run) infoAt(level, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	r.log(level, msg)
-	r.event(msg)
-}
-
-// event shows one of hiverun's lines, and keeps it with the process logs
-// of a detached stack.
-func (r *run) event(msg string) {
-	if r.selfLog != nil {
-		parts := strings.Split(strings.TrimRight(msg, "\n"), "\n")
-		ls := make([][]byte, len(parts))
-		for i, s := range parts {
-			ls[i] = []byte(s)
-		}
-		r.selfLog.lines(r.opts.Now(), ls)
-	}
-	r.out.event(r.self, msg)
-}
-
-// say is info for the supervisor loop.
-func (r *run) say(format string, args ...any) { r.infoAt("INFO", format, args...) }
-
-func (r *run) sayAt(level, format string, args ...any) { r.infoAt(level, format, args...) }
-
-// log sends the first line of a message to the journal: the log keeps one
-// line per event, the screen shows the details.
-func (r *run) log(level, msg string) {
-	first, _, _ := strings.Cut(msg, "\n")
-	r.opts.Journal.Record(life.Record{Kind: life.RecLog, At: r.opts.Now(), Level: level, Msg: first})
-}
-
-func (r *run) record(rec life.Record) {
-	if rec.At.IsZero() {
-		rec.At = r.opts.Now()
-	}
-	r.opts.Journal.Record(rec)
 }
 
 // publish queues an instance's change for the supervisor; it never
@@ -345,80 +226,6 @@ func (r *run) loop(ctx context.Context) error {
 			return nil
 		}
 		r.decide()
-	}
-}
-
-func (r *run) isStopping() bool {
-	select {
-	case <-r.stopped:
-		return true
-	default:
-		return false
-	}
-}
-
-func (r *run) interrupt(why string) {
-	if r.isStopping() {
-		r.killed.Do(func() {
-			r.say("%s again: killing everything now", why)
-			close(r.killNow)
-		})
-		return
-	}
-	r.stop(why, 0)
-}
-
-// stop begins stopping the stack; the first reason decides the exit code.
-func (r *run) stop(reason string, code int) {
-	r.once.Do(func() {
-		r.out.setLive("")
-		r.stopReason, r.exitCode = reason, code
-		if !r.summarised {
-			// The boot did not finish: remember how it ended.
-			r.summarised = true
-			result := life.Result{Outcome: life.BootInterrupted}
-			if code != 0 {
-				result = life.Result{Outcome: life.BootFailed, Process: r.failed, Reason: reason}
-			}
-			r.recordBoot(result)
-		}
-		r.say("stopping: %s", reason)
-		close(r.stopped)
-	})
-}
-
-// stopAdopted stops descendants that left their process group and were
-// orphaned to hiverun (double-forked daemons): TERM, then KILL.
-func (r *run) stopAdopted() {
-	pids := r.reaper.Adopted()
-	if len(pids) == 0 {
-		return
-	}
-	r.say("stopping %s that left their process group", life.Count(len(pids), "process"))
-	for _, pid := range pids {
-		proc.SignalPid(pid, "TERM")
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		alive := 0
-		for _, pid := range pids {
-			if proc.PidAlive(pid) {
-				alive++
-			}
-		}
-		if alive == 0 {
-			return
-		}
-		select {
-		case <-r.killNow:
-			deadline = time.Now()
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-	for _, pid := range pids {
-		if proc.PidAlive(pid) {
-			proc.SignalPid(pid, "KILL")
-		}
 	}
 }
 

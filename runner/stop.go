@@ -93,3 +93,81 @@ func (r *run) finish(in *inst, p *child) {
 	p.grp.Close()
 	r.record(life.Record{Kind: life.RecStopped, Instance: in.spec, Code: p.code})
 }
+
+// isStopping tells whether the stack has begun to stop; any goroutine may
+// ask.
+func (r *run) isStopping() bool {
+	select {
+	case <-r.stopped:
+		return true
+	default:
+		return false
+	}
+}
+
+// interrupt stops the stack in order the first time, and kills everything
+// at once the second.
+func (r *run) interrupt(why string) {
+	if r.isStopping() {
+		r.killed.Do(func() {
+			r.say("%s again: killing everything now", why)
+			close(r.killNow)
+		})
+		return
+	}
+	r.stop(why, 0)
+}
+
+// stop begins stopping the stack; the first reason decides the exit code.
+func (r *run) stop(reason string, code int) {
+	r.once.Do(func() {
+		r.out.setLive("")
+		r.stopReason, r.exitCode = reason, code
+		if !r.summarised {
+			// The boot did not finish: remember how it ended.
+			r.summarised = true
+			result := life.Result{Outcome: life.BootInterrupted}
+			if code != 0 {
+				result = life.Result{Outcome: life.BootFailed, Process: r.failed, Reason: reason}
+			}
+			r.recordBoot(result)
+		}
+		r.say("stopping: %s", reason)
+		close(r.stopped)
+	})
+}
+
+// stopAdopted stops descendants that left their process group and were
+// orphaned to hiverun (double-forked daemons): TERM, then KILL.
+func (r *run) stopAdopted() {
+	pids := r.reaper.Adopted()
+	if len(pids) == 0 {
+		return
+	}
+	r.say("stopping %s that left their process group", life.Count(len(pids), "process"))
+	for _, pid := range pids {
+		proc.SignalPid(pid, "TERM")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		alive := 0
+		for _, pid := range pids {
+			if proc.PidAlive(pid) {
+				alive++
+			}
+		}
+		if alive == 0 {
+			return
+		}
+		select {
+		case <-r.killNow:
+			deadline = time.Now()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	for _, pid := range pids {
+		if proc.PidAlive(pid) {
+			proc.SignalPid(pid, "KILL")
+		}
+	}
+}

@@ -83,53 +83,77 @@ func (st *stack) systemdWarnings(u *svc) {
 	}
 }
 
-func (st *stack) sdService(u *svc, in *procfile.Instance) ([]*unit.UnitOption, error) {
-	p, app := u.p, st.o.App
-	var o []*unit.UnitOption
-	add := func(sec, k, v string) { o = append(o, unit.NewUnitOption(sec, k, v)) }
+// unitOptions collects a unit's settings in the order they are written.
+type unitOptions []*unit.UnitOption
 
-	add("Unit", "Description", fmt.Sprintf("%s %s: %s", app, in.Name, specifierEscape(oneLine(p.Command))))
-	add("Unit", "PartOf", app+".target")
+func (o *unitOptions) add(sec, k, v string) { *o = append(*o, unit.NewUnitOption(sec, k, v)) }
+
+// sdService is one instance's unit, built section by section in the order
+// systemd reads them: what it belongs to and needs, how it runs, when it
+// is ready, how it restarts and stops.
+func (st *stack) sdService(u *svc, in *procfile.Instance) ([]*unit.UnitOption, error) {
+	var o unitOptions
+	st.sdRequires(&o, u, in)
+	st.sdExec(&o, u.p, in)
+	st.sdReadiness(&o, u.p, in)
+	sdRestartStop(&o, u.p, in)
+	return o, nil
+}
+
+// sdRequires ties the unit to the stack's target and to every instance it
+// depends on.
+func (st *stack) sdRequires(o *unitOptions, u *svc, in *procfile.Instance) {
+	p, app := u.p, st.o.App
+	o.add("Unit", "Description", fmt.Sprintf("%s %s: %s", app, in.Name, specifierEscape(oneLine(p.Command))))
+	o.add("Unit", "PartOf", app+".target")
 	for _, d := range st.deps(u) {
 		// Every instance of the dependency, whether either is optional:
 		// a dependent never starts without what it depends on.
 		for _, din := range d.ins {
-			add("Unit", "Requires", serviceName(app, din))
-			add("Unit", "After", serviceName(app, din))
+			o.add("Unit", "Requires", serviceName(app, din))
+			o.add("Unit", "After", serviceName(app, din))
 		}
 	}
+}
 
+// sdExec is how the process runs: its type, user, folder, environment
+// (secrets only by EnvironmentFile=), clean= and command.
+func (st *stack) sdExec(o *unitOptions, p *procfile.Process, in *procfile.Instance) {
 	switch {
 	case p.Oneshot:
-		add("Service", "Type", "oneshot")
-		add("Service", "RemainAfterExit", "yes")
+		o.add("Service", "Type", "oneshot")
+		o.add("Service", "RemainAfterExit", "yes")
 	default:
 		// exec: started means the program was executed, so a missing
 		// program fails the start instead of counting as running.
-		add("Service", "Type", "exec")
+		o.add("Service", "Type", "exec")
 	}
 	if st.o.User != "" {
-		add("Service", "User", st.o.User)
+		o.add("Service", "User", st.o.User)
 	}
 	// A path setting takes the rest of the line as it is: no quotes.
-	add("Service", "WorkingDirectory", specifierEscape(in.Dir))
-	add("Service", "Environment", sdWord("PORT="+fmt.Sprint(in.Port), false))
-	add("Service", "Environment", sdWord("PS="+in.Name, false))
+	o.add("Service", "WorkingDirectory", specifierEscape(in.Dir))
+	o.add("Service", "Environment", sdWord("PORT="+fmt.Sprint(in.Port), false))
+	o.add("Service", "Environment", sdWord("PS="+in.Name, false))
 	for _, kv := range st.unitEnv(in) {
-		add("Service", "Environment", sdWord(kv[0]+"="+kv[1], false))
+		o.add("Service", "Environment", sdWord(kv[0]+"="+kv[1], false))
 	}
 	if len(st.secret) > 0 {
-		add("Service", "EnvironmentFile", specifierEscape(strings.TrimSuffix(st.o.OutDir, "/")+"/"+app+".env"))
+		o.add("Service", "EnvironmentFile", specifierEscape(strings.TrimSuffix(st.o.OutDir, "/")+"/"+st.o.App+".env"))
 	}
 	if len(in.Clean) > 0 {
 		if script, ok := cleanScript(st.pl.Root, in.Clean); ok {
-			add("Service", "ExecStartPre", sdLine([]string{"/bin/sh", "-c", script}))
+			o.add("Service", "ExecStartPre", sdLine([]string{"/bin/sh", "-c", script}))
 		} else {
 			st.warn(p.Name, "clean", "a pattern holds characters a unit cannot pass to the shell safely: not written")
 		}
 	}
-	add("Service", "ExecStart", sdLine(st.execArgv(in)))
+	o.add("Service", "ExecStart", sdLine(st.execArgv(in)))
+}
 
+// sdReadiness makes systemd's "started" mean hiverun's "ready", so
+// dependents wait as they would under hiverun, and bounds the start.
+func (st *stack) sdReadiness(o *unitOptions, p *procfile.Process, in *procfile.Instance) {
 	start := p.Timeout + p.Delay
 	switch {
 	case p.Oneshot:
@@ -141,28 +165,31 @@ func (st *stack) sdService(u *svc, in *procfile.Instance) ([]*unit.UnitOption, e
 		if p.Delay > 0 {
 			argv = append(argv, "--delay", goDuration(p.Delay))
 		}
-		add("Service", "ExecStartPost", sdLine(argv))
+		o.add("Service", "ExecStartPost", sdLine(argv))
 		// The probe gives up first and says why; systemd's own limit
 		// only catches a stuck probe.
 		start += 5 * time.Second
 	case p.Delay > 0:
 		// No check: ready once it has stayed alive this long.
-		add("Service", "ExecStartPost", sdLine([]string{"/bin/sleep", strconv.FormatFloat(p.Delay.Seconds(), 'f', -1, 64)}))
+		o.add("Service", "ExecStartPost", sdLine([]string{"/bin/sleep", strconv.FormatFloat(p.Delay.Seconds(), 'f', -1, 64)}))
 	}
-	add("Service", "TimeoutStartSec", sdSeconds(start))
+	o.add("Service", "TimeoutStartSec", sdSeconds(start))
+}
 
+// sdRestartStop carries the restart policy (systemd has no "always" for a
+// oneshot) and the stop signal and grace, applied to the whole group.
+func sdRestartStop(o *unitOptions, p *procfile.Process, in *procfile.Instance) {
 	restart := p.Restart
 	if p.Oneshot && restart == procfile.RestartAlways {
 		restart = procfile.RestartOnFailure
 	}
-	add("Service", "Restart", restart)
+	o.add("Service", "Restart", restart)
 	if restart != procfile.RestartNo {
-		add("Service", "RestartSec", "1s")
+		o.add("Service", "RestartSec", "1s")
 	}
-	add("Service", "KillMode", "control-group")
-	add("Service", "KillSignal", "SIG"+p.Signal)
-	add("Service", "TimeoutStopSec", sdSeconds(in.Grace))
-	return o, nil
+	o.add("Service", "KillMode", "control-group")
+	o.add("Service", "KillSignal", "SIG"+p.Signal)
+	o.add("Service", "TimeoutStopSec", sdSeconds(in.Grace))
 }
 
 // execArgv is the runner's rule with an absolute program: a simple
