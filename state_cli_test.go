@@ -736,3 +736,45 @@ func TestHistory(t *testing.T) {
 		t.Fatalf("history of a failure:\n%s", r.stdout)
 	}
 }
+
+// TestUnrecordedProcessGetsItsGrace: a process found only by the stack id
+// in its environment is stopped as a recorded one is, with the stop signal
+// and then its grace, not killed a millisecond after the signal.
+func TestUnrecordedProcessGetsItsGrace(t *testing.T) {
+	dir := project(t, map[string]string{"Procfile": "web: sleep 1\n"})
+	os.MkdirAll(filepath.Join(dir, ".hiverun", "pids"), 0o700)
+	mem := `{"version":1,"stack_id":"grace42","supervisor":{"pid":1,"create_time":1},"instances":[],"startups":[],"totals":{}}`
+	os.WriteFile(filepath.Join(dir, ".hiverun", "memory.json"), []byte(mem), 0o600)
+	closed := filepath.Join(dir, "closed")
+	armed := filepath.Join(dir, "armed")
+	c := exec.Command("python3", "-c", `import signal, sys, time
+def close(*_):
+    time.sleep(0.3)
+    open(sys.argv[1], "w").close()
+    sys.exit(0)
+signal.signal(signal.SIGTERM, close)
+open(sys.argv[2], "w").close()
+time.sleep(60)
+`, closed, armed)
+	c.Env = append(os.Environ(), "HIVERUN_STACK=grace42")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Process.Kill()
+	go c.Wait()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(armed); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the process never armed its TERM handler")
+		}
+	}
+	r := hiverun(t, dir, nil, "stop")
+	if r.code != 0 || !strings.Contains(r.stdout, "unrecorded") {
+		t.Fatalf("stop: %d %s %s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(closed); err != nil {
+		t.Fatal("the unrecorded process was killed before it could finish closing")
+	}
+}

@@ -37,13 +37,15 @@ func StopLeftovers(ctx context.Context, d *Dir, mem *Memory, names []string, pla
 	found := recordedLeftovers(mem, want, log)
 	pidfiles := d.ReadPids()
 	found = pidfileLeftovers(found, mem, pidfiles, want, log)
-	setStopSignals(found, plan)
 	// A supervisor that did not end cleanly may have started processes it
 	// had no time to record: they carry the stack id in their environment.
 	// Only a whole-stack reclaim looks for them: they have no name to match.
 	if mem.Supervisor != nil && mem.StackID != "" && len(names) == 0 {
 		found = unrecordedLeftovers(found, mem.StackID)
 	}
+	// After every source: an unrecorded process is stopped as a recorded
+	// one is (it got no signal and no grace, so SIGKILL at once).
+	setStopSignals(found, plan)
 	stopAll(ctx, found)
 	// Only now: a supervisor killed while stopping them must still find
 	// them next time.
