@@ -5,13 +5,9 @@ package main_test
 import (
 	"flag"
 	"fmt"
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -79,49 +75,10 @@ func lineDiff(want, got string) string {
 	return ""
 }
 
-// annotationKeys are the keys the parser accepts: the string cases of the
-// switch in procfile's applyPair, read from its source so that a key
-// added there and not to the help fails TestHelpProcfile.
-func annotationKeys(t *testing.T) []string {
-	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("procfile", "annotation.go"), nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var keys []string
-	for _, d := range f.Decls {
-		fn, ok := d.(*ast.FuncDecl)
-		if !ok || fn.Name.Name != "applyPair" {
-			continue
-		}
-		ast.Inspect(fn.Body, func(n ast.Node) bool {
-			sw, ok := n.(*ast.SwitchStmt)
-			if !ok {
-				return true
-			}
-			if id, ok := sw.Tag.(*ast.Ident); !ok || id.Name != "k" {
-				return true
-			}
-			for _, st := range sw.Body.List {
-				for _, e := range st.(*ast.CaseClause).List {
-					if lit, ok := e.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-						s, _ := strconv.Unquote(lit.Value)
-						keys = append(keys, s)
-					}
-				}
-			}
-			return false
-		})
-	}
-	if len(keys) < 10 {
-		t.Fatalf("found only %d annotation keys in procfile/annotation.go's applyPair: %v", len(keys), keys)
-	}
-	return keys
-}
-
 // TestHelpProcfile: `hiverun help procfile` has a paragraph for every key
-// the parser accepts (and every key procfile.Keys names in its errors),
-// each with its meaning and default; check --help points to it.
+// the parser accepts (procfile.KeyNames, the same table the parser reads
+// with: TestKeyNamesHaveReaders), each with its meaning and default;
+// check --help points to it.
 func TestHelpProcfile(t *testing.T) {
 	dir := t.TempDir()
 	r := hiverun(t, dir, nil, "help", "procfile")
@@ -136,8 +93,7 @@ func TestHelpProcfile(t *testing.T) {
 			blocks[key] = rest
 		}
 	}
-	keys := append(annotationKeys(t), strings.Split(procfile.Keys, ", ")...)
-	for _, k := range keys {
+	for _, k := range procfile.KeyNames() {
 		b, ok := blocks[k]
 		if !ok {
 			t.Errorf("help procfile has no paragraph for %q", k)

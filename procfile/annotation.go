@@ -80,8 +80,24 @@ func unclosedQuote(words string) (word string, quote byte, ok bool) {
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
+// keyReaders is every annotation key and its reader (keys.go): the one
+// place that says which keys exist, so messages, help and its test all
+// read the same list.
+var keyReaders = map[string]func(*Process, pair) error{
+	"port": applyPort, "depends": applyDepends, "health": applyHealth,
+	"timeout": applyDuration, "delay": applyDuration, "grace": applyDuration,
+	"optional": applyFlag, "oneshot": applyFlag, "tty": applyFlag,
+	"dir": applyDir, "restart": applyRestart, "signal": applySignal, "clean": applyClean,
+}
+
+// keyOrder is the order messages and help name the keys in.
+var keyOrder = []string{"port", "depends", "health", "timeout", "delay", "optional", "oneshot", "dir", "restart", "signal", "grace", "clean", "tty"}
+
+// KeyNames lists every annotation key, in the order help names them.
+func KeyNames() []string { return append([]string(nil), keyOrder...) }
+
 // Keys lists every annotation key, for messages.
-const Keys = "port, depends, health, timeout, delay, optional, oneshot, dir, restart, signal, grace, clean, tty"
+var Keys = strings.Join(keyOrder, ", ")
 
 func applyAnnotation(p *Process, a annotation) error {
 	for _, kv := range a.pairs {
@@ -98,30 +114,10 @@ func applyAnnotation(p *Process, a annotation) error {
 
 // applyPair sets one key of p: each key has its own reader (keys.go), so what
 // it accepts and how it says no are found in one place.
-//
-// The help test reads the string cases of the switch on k to find every
-// key, so they stay here, in that form.
 func applyPair(p *Process, kv pair) error {
 	k := kv.key
-	switch k {
-	case "port":
-		return applyPort(p, kv)
-	case "depends":
-		return applyDepends(p, kv)
-	case "health":
-		return applyHealth(p, kv)
-	case "timeout", "delay", "grace":
-		return applyDuration(p, kv)
-	case "optional", "oneshot", "tty":
-		return applyFlag(p, kv)
-	case "dir":
-		return applyDir(p, kv)
-	case "restart":
-		return applyRestart(p, kv)
-	case "signal":
-		return applySignal(p, kv)
-	case "clean":
-		return applyClean(p, kv)
+	if read, ok := keyReaders[k]; ok {
+		return read(p, kv)
 	}
 	if kv.hasValue {
 		return fmt.Errorf("unknown key %q (known: %s)", k, Keys)

@@ -154,3 +154,17 @@ func FuzzParseForemanFile(f *testing.F) {
 		}
 	})
 }
+
+// TestKeyNamesHaveReaders: the keys help and messages name are the keys
+// the parser reads, no more and no fewer.
+func TestKeyNamesHaveReaders(t *testing.T) {
+	names := KeyNames()
+	if len(names) != len(keyReaders) {
+		t.Fatalf("%d names, %d readers", len(names), len(keyReaders))
+	}
+	for _, k := range names {
+		if keyReaders[k] == nil {
+			t.Errorf("%s is named but has no reader", k)
+		}
+	}
+}
