@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/fatih/color"
+	"github.com/hiverun/hiverun/runner/format"
 )
 
 // maxLineLen bounds one line held in memory: a process writing without
@@ -19,12 +20,6 @@ const maxLineLen = 16 << 20
 // batchBytes is how much complete output a reader collects before it
 // writes, when more is already waiting in its buffer.
 const batchBytes = 64 << 10
-
-// palette gives each process its own colour, in Procfile order.
-var palette = []color.Attribute{
-	color.FgCyan, color.FgYellow, color.FgGreen, color.FgMagenta, color.FgBlue,
-	color.FgHiCyan, color.FgHiYellow, color.FgHiGreen, color.FgHiMagenta, color.FgHiBlue, color.FgRed,
-}
 
 // output serialises every line written to the user's sink: each batch of
 // whole lines goes out in one Write under one mutex, so lines are never torn
@@ -56,30 +51,20 @@ func newOutput(w io.Writer, useColor, timestamps bool, now func() time.Time, wid
 
 func (o *output) prefixFor(name string, idx int) *prefix {
 	// A process added to a running stack may be wider than the rest.
-	p := &prefix{name: name + strings.Repeat(" ", max(0, o.width-len(name)))}
+	p := &prefix{name: format.Pad(name, o.width)}
 	if o.color {
-		if idx < 0 {
-			p.color = color.New(color.Bold)
-		} else {
-			p.color = color.New(palette[idx%len(palette)])
-		}
-		// fatih/color decides from os.Stdout; the sink may be anything,
-		// so the choice made in main is applied explicitly.
-		p.color.EnableColor()
+		p.color = format.Color(idx)
 	}
 	return p
 }
 
 // head renders "HH:MM:SS name | " for one batch.
 func (o *output) head(p *prefix) string {
-	h := p.name + " |"
+	var at time.Time
 	if o.timestamps {
-		h = o.now().Format("15:04:05") + " " + h
+		at = o.now()
 	}
-	if p.color != nil {
-		h = p.color.Sprint(h)
-	}
-	return h + " "
+	return format.Head(p.name, at, p.color)
 }
 
 // lines writes whole lines (without their newlines) in one Write.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/fatih/color"
 
+	"github.com/hiverun/hiverun/runner/format"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
 )
@@ -23,6 +24,9 @@ type Options struct {
 	Follow     bool // keep printing new lines until a signal or the stack stops
 	Color      bool
 	Timestamps bool
+	// Index is each instance's place in the Procfile (from memory.json),
+	// which gives it the colour the foreground gives it.
+	Index map[string]int
 }
 
 // Show prints the logs of names (all when none) in the state folder dir
@@ -31,6 +35,9 @@ type Options struct {
 func Show(out io.Writer, dir *state.Dir, names []string, o Options) error {
 	if dir == nil {
 		return fmt.Errorf("no logs here: no stack has run in this folder")
+	}
+	if o.Index == nil {
+		o.Index = colourIndex(dir)
 	}
 	if len(names) == 0 {
 		if files, _ := Files(dir, nil); len(files) == 0 {
@@ -89,14 +96,15 @@ func newPrinter(out io.Writer, files map[string]string, o Options) *printer {
 		}
 		return p.insts[i] < p.insts[j]
 	})
-	palette := []color.Attribute{color.FgCyan, color.FgYellow, color.FgGreen, color.FgMagenta, color.FgBlue, color.FgHiCyan}
-	for i, inst := range p.insts {
-		c := color.New(palette[i%len(palette)])
-		if inst == SelfName {
-			c = color.New(color.Bold) // as the runner shows its own lines
+	for _, inst := range p.insts {
+		idx, ok := o.Index[inst]
+		if !ok {
+			idx = len(o.Index) // not recorded: a colour after the known ones
 		}
-		c.EnableColor()
-		p.colors[inst] = c
+		if inst == SelfName {
+			idx = -1 // as the runner shows its own lines
+		}
+		p.colors[inst] = format.Color(idx)
 	}
 	return p
 }
@@ -104,14 +112,16 @@ func newPrinter(out io.Writer, files map[string]string, o Options) *printer {
 func (p *printer) print(ls []Line) {
 	sort.SliceStable(ls, func(i, j int) bool { return ls[i].At.Before(ls[j].At) })
 	for _, l := range ls {
-		head := p.disp[l.Name] + strings.Repeat(" ", p.width-len(p.disp[l.Name])) + " |"
-		if p.o.Timestamps && !l.At.IsZero() {
-			head = l.At.Local().Format("15:04:05") + " " + head
+		var at time.Time
+		if p.o.Timestamps {
+			at = l.At.Local()
 		}
+		var c *color.Color
 		if p.o.Color {
-			head = p.colors[l.Name].Sprint(head)
+			c = p.colors[l.Name]
 		}
-		fmt.Fprintf(p.w, "%s %s\n", head, l.Text)
+		head := format.Head(format.Pad(p.disp[l.Name], p.width), at, c)
+		fmt.Fprintf(p.w, "%s%s\n", head, l.Text)
 	}
 	p.w.Flush()
 }
@@ -170,4 +180,30 @@ func (p *printer) fresh(offsets map[string]int64) []Line {
 		}
 	}
 	return fresh
+}
+
+// colourIndex is each recorded instance's place in the Procfile. A memory
+// written before the place was recorded gives every process 0: then the
+// order of its records, which is the Procfile's, stands in.
+func colourIndex(dir *state.Dir) map[string]int {
+	idx := map[string]int{}
+	mem, err := dir.LoadMemory()
+	if err != nil {
+		return idx
+	}
+	procs := map[string]int{}
+	recorded := false
+	for _, in := range mem.Instances {
+		if _, seen := procs[in.Process]; !seen {
+			procs[in.Process] = len(procs)
+		}
+		recorded = recorded || in.Index != 0
+	}
+	for _, in := range mem.Instances {
+		idx[in.Name] = in.Index
+		if !recorded {
+			idx[in.Name] = procs[in.Process]
+		}
+	}
+	return idx
 }

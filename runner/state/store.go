@@ -141,7 +141,7 @@ func Expected(mem *Memory) map[string]time.Duration {
 func (s *Store) newRecord(in *procfile.Instance) *Instance {
 	id := s.identityOf(in)
 	return &Instance{
-		Name: in.Name, Process: in.Proc.Name, Command: in.Proc.Command, Port: in.Port,
+		Name: in.Name, Process: in.Proc.Name, Index: in.Proc.Index, Command: in.Proc.Command, Port: in.Port,
 		PortOwned: in.PortOwned, Optional: in.Proc.Optional, Oneshot: in.Proc.Oneshot, State: life.Waiting,
 		Fingerprint: id.fingerprint, Settings: id.settings,
 	}
