@@ -54,11 +54,11 @@ type Health struct {
 
 // Instance is one process instance that hiverun started.
 type Instance struct {
-	Name       string `json:"name"`    // web.1
-	Process    string `json:"process"` // web
+	Name    string `json:"name"`    // web.1
+	Process string `json:"process"` // web
 	// Index is its process's place in the Procfile, which gives it its
 	// colour: `hiverun logs` shows it in the colour the foreground did.
-	Index int `json:"index,omitempty"`
+	Index      int    `json:"index,omitempty"`
 	PID        int    `json:"pid"`
 	PGID       int    `json:"pgid"`
 	CreateTime int64  `json:"create_time"`
