@@ -1,12 +1,12 @@
 package state
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/hiverun/hiverun/runner/rotate"
 )
 
 const (
@@ -19,9 +19,7 @@ const (
 // "[2024-01-15 10:30:45] [INFO] backend ready in 0.93s".
 type Log struct {
 	mu      sync.Mutex
-	dir     *Dir
-	f       *os.File
-	size    int64
+	f       *rotate.File
 	buf     []byte
 	pending bool
 }
@@ -32,30 +30,15 @@ const logDelay = 20 * time.Millisecond
 
 // OpenLog opens hiverun.log for appending, refusing a symlink.
 func (d *Dir) OpenLog() (*Log, error) {
-	l := &Log{dir: d}
-	return l, l.open()
-}
-
-func (l *Log) open() error {
-	p := filepath.Join(l.dir.Path, logName)
-	if fi, err := os.Lstat(p); err == nil && fi.Mode()&os.ModeSymlink != 0 {
-		if err := os.Remove(p); err != nil {
-			return err
-		}
-		l.dir.Warnings = append(l.dir.Warnings, fmt.Sprintf("%s was a symlink: removed it (not its target)", p))
-	}
-	f, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE|oNoFollow, 0o600)
+	p := filepath.Join(d.Path, logName)
+	f, replaced, err := rotate.Open(p, maxLog)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", p, err)
+		return nil, err
 	}
-	if fi, err := f.Stat(); err == nil {
-		l.size = fi.Size()
-		if fi.Mode().Perm() != 0o600 {
-			_ = f.Chmod(0o600)
-		}
+	if replaced {
+		d.Warnings = append(d.Warnings, fmt.Sprintf("%s was a symlink: removed it (not its target)", p))
 	}
-	l.f = f
-	return nil
+	return &Log{f: f}, nil
 }
 
 // Write appends one event. Errors are dropped: the log must never stop
@@ -69,10 +52,6 @@ func (l *Log) Write(at time.Time, level, msg string) {
 	defer l.mu.Unlock()
 	if l.f == nil {
 		return
-	}
-	if l.size+int64(len(l.buf)+len(line)) > maxLog {
-		l.flushLocked()
-		l.rotate()
 	}
 	l.buf = append(l.buf, line...)
 	if !l.pending {
@@ -96,19 +75,8 @@ func (l *Log) flushLocked() {
 	if l.f == nil || len(l.buf) == 0 {
 		return
 	}
-	n, _ := l.f.Write(l.buf)
-	l.size += int64(n)
+	_, _ = l.f.Write(l.buf)
 	l.buf = l.buf[:0]
-}
-
-func (l *Log) rotate() {
-	p := filepath.Join(l.dir.Path, logName)
-	l.f.Close()
-	l.f = nil
-	if err := os.Rename(p, p+".1"); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return
-	}
-	_ = l.open()
 }
 
 // Close closes the log.
@@ -120,7 +88,7 @@ func (l *Log) Close() {
 	defer l.mu.Unlock()
 	l.flushLocked()
 	if l.f != nil {
-		l.f.Close()
+		_ = l.f.Close()
 		l.f = nil
 	}
 }

@@ -1,5 +1,5 @@
 //go:build windows
 
-package runner
+package rotate
 
 const oNoFollow = 0
