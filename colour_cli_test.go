@@ -88,6 +88,7 @@ func colours(t *testing.T, screen string) map[string]string {
 // gave colours from a shorter palette in the order of the names (alpha
 // before zeta), so each process changed colour between the two.
 func TestSameColourInLogs(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "zeta: sh -c 'echo zeta up; exec sleep 300'\nalpha: sh -c 'echo alpha up; exec sleep 300'\n"})
 	fg := colours(t, onTerminal(t, dir, []string{"zeta up", "alpha up"}))
 	if fg["zeta"] == fg["alpha"] {

@@ -21,6 +21,7 @@ import (
 // foreground stack gives NAME a new pid while the others keep theirs;
 // `hiverun stop NAME` stops only NAME and is not a failure.
 func TestRestartAndStopFromAnotherTerminal(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "a: sh -c 'echo \"pid $$\"; exec sleep 300'\n# hiverun: depends=a\nb: sh -c 'echo \"pid $$\"; exec sleep 300'\nc: sleep 300\n"})
 	s := startAndWait(t, dir)
 	pids := func() map[string]int {
@@ -73,6 +74,7 @@ func TestRestartAndStopFromAnotherTerminal(t *testing.T) {
 // TestControlSocketFaults: a malformed request gets an error reply and
 // the supervisor carries on; another user cannot connect.
 func TestControlSocketFaults(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "a: sleep 300\n"})
 	s := startAndWait(t, dir)
 	sock := filepath.Join(dir, ".hiverun", "control.sock")
@@ -131,6 +133,7 @@ func TestControlSocketFaults(t *testing.T) {
 // the stack, exit with its status; a stack that fails to boot runs
 // nothing and exits 1.
 func TestRunWith(t *testing.T) {
+	t.Parallel()
 	port := portBase(t, 3)
 	dir := project(t, map[string]string{"Procfile": fmt.Sprintf("# hiverun: oneshot\nmigrate: echo migrated\n# hiverun: port=%d depends=migrate\nbackend: python3 -m http.server %d --bind 127.0.0.1\nother: sleep 300\n", port, port)})
 	r := hiverun(t, dir, []string{"BENCH_ID=runwith"}, "--no-color", "run", "--with", "backend", "--",

@@ -66,6 +66,7 @@ func status(t *testing.T, dir string) statusJSON {
 // TestUpDetachCI is the CI-shaped script: up --detach, an HTTP request,
 // status --json, stop; and the same stack with a broken service.
 func TestUpDetachCI(t *testing.T) {
+	t.Parallel()
 	port := portBase(t, 4)
 	dir := project(t, map[string]string{"Procfile": ciStack(t, port, false)})
 	report := filepath.Join(dir, "boot.json")
@@ -128,6 +129,7 @@ func TestUpDetachCI(t *testing.T) {
 // TestUpDetachIdempotent: run again unchanged, it returns at once and
 // every pid stays.
 func TestUpDetachIdempotent(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "a: sleep 300\nb: sh -c 'sleep 300 & exec sleep 301'\n"})
 	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
 	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
@@ -167,6 +169,7 @@ func TestUpDetachIdempotent(t *testing.T) {
 // TestDetachedSupervisorKilled: status and stop still work after the
 // background supervisor is SIGKILLed.
 func TestDetachedSupervisorKilled(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "a: sleep 300\nb: sh -c 'sleep 300 & exec sleep 301'\n"})
 	if r := hiverun(t, dir, []string{"BENCH_ID=detkill"}, "up", "--detach"); r.code != 0 {
 		t.Fatalf("up: %s%s", r.stdout, r.stderr)
@@ -197,6 +200,7 @@ func TestDetachedSupervisorKilled(t *testing.T) {
 // ends with the stack; a stack not ready within --wait-timeout is
 // stopped and up exits 1.
 func TestLogsFollowAndWaitTimeout(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "ticker: sh -c 'i=0; while :; do i=$((i+1)); echo tick $i; sleep 0.05; done'\nb: sleep 300\n"})
 	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
 		t.Fatalf("up: %s%s", r.stdout, r.stderr)

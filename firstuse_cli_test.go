@@ -19,6 +19,7 @@ import (
 // mean", both exit 2 without starting anything, and a process of the
 // Procfile with such a name still starts.
 func TestHabitsFromOtherRunners(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "web: sleep 30\n"})
 	cases := []struct {
 		args []string
@@ -72,6 +73,7 @@ func TestHabitsFromOtherRunners(t *testing.T) {
 // TestVersionFlags: --version and -v (foreman's spelling) print what
 // `hiverun version` prints.
 func TestVersionFlags(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	want := hiverun(t, dir, nil, "version")
 	if want.code != 0 || !strings.HasPrefix(want.stdout, "hiverun ") {
@@ -88,6 +90,7 @@ func TestVersionFlags(t *testing.T) {
 // foreman run does, with that process's environment and folder; further
 // arguments are added to it; after -- NAME is a program again.
 func TestRunProcfileProcess(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{
 		"Procfile": "web: sleep 30\n# hiverun: dir=sub\ntest: echo from-procfile port=$PORT ps=$PS greeting=$GREETING cwd=$(basename $(pwd))\n",
 		".env":     "GREETING=hello\n",
@@ -114,6 +117,7 @@ func TestRunProcfileProcess(t *testing.T) {
 // TestRunOptionsAfterCommand: options after the command are the
 // command's (hiverun run psql -p 5433), hiverun's own go before it.
 func TestRunOptionsAfterCommand(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{
 		"Procfile":  "web: sleep 30\ntest: printf '%s,'\n",
 		"other.env": "X=from-other\n",
@@ -133,6 +137,7 @@ func TestRunOptionsAfterCommand(t *testing.T) {
 // TestForemanSpellings: -d is --root as in foreman (up keeps -d for
 // --detach, as in docker compose); -v is in TestVersionFlags.
 func TestForemanSpellings(t *testing.T) {
+	t.Parallel()
 	parent := project(t, map[string]string{
 		"proj/Procfile": "web: sleep 300\n",
 		"proj/.env":     "GREETING=hello\n",
@@ -159,6 +164,7 @@ func TestForemanSpellings(t *testing.T) {
 // TestWordingFirstUse: the messages a new user meets say the thing in
 // plain words.
 func TestWordingFirstUse(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "# hiverun: oneshot\nweb: echo hello\n", "notes.txt": "not a program\n"})
 	exact := []struct {
 		args   []string
@@ -207,6 +213,7 @@ func TestWordingFirstUse(t *testing.T) {
 // a .env and a .env.test; go and psql are stand-ins that print their
 // arguments).
 func TestRunHelpExamples(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	dir := project(t, map[string]string{
 		"Procfile":  fmt.Sprintf("# hiverun: oneshot\nmigrate: echo migrated\n# hiverun: port=%d\nbackend: python3 -m http.server %d --bind 127.0.0.1\n", port, port),
@@ -285,6 +292,7 @@ func freePort(t *testing.T) int {
 // in every command that takes one, with no stack and with one running,
 // and the running stack is left as it was.
 func TestUnknownProcessEveryCommand(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "web: sleep 300\n# hiverun: oneshot\nmigrate: echo migrated\n"})
 	commands := [][]string{
 		{"wbe"}, {"start", "wbe"}, {"run", "--with", "wbe", "--", "true"}, {"check", "wbe"}, {"env", "wbe"},

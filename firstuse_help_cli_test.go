@@ -28,6 +28,7 @@ var helpPages = map[string][]string{
 }
 
 func TestHelpGolden(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for name, args := range helpPages {
 		r := hiverun(t, dir, nil, args...)
@@ -80,6 +81,7 @@ func lineDiff(want, got string) string {
 // with: TestKeyNamesHaveReaders), each with its meaning and default;
 // check --help points to it.
 func TestHelpProcfile(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	r := hiverun(t, dir, nil, "help", "procfile")
 	if r.code != 0 {
@@ -113,6 +115,7 @@ func TestHelpProcfile(t *testing.T) {
 // only the root's help does); `stop --help` says what stop PROCESS does
 // and that it is not a failure.
 func TestHelpExitCodesAndStop(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	r := hiverun(t, dir, nil, "--help")
 	_, codes, ok := strings.Cut(r.stdout, "\nExit codes:\n")

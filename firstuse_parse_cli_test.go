@@ -13,6 +13,7 @@ import (
 // TestEnvTakenLiterally: .env values reach the processes as written, '$'
 // included, in the stack and in `run` (foreman's engine spec).
 func TestEnvTakenLiterally(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{
 		"Procfile": "# hiverun: oneshot\nshow: printf '%s|%s|%s\\n' \"$SECRET\" \"$REF\" \"$QUOTED\"\n",
 		".env":     "SECRET=abc$123def\nREF=$HOME/data\nQUOTED=\"a $SECRET\"\n",
@@ -30,6 +31,7 @@ func TestEnvTakenLiterally(t *testing.T) {
 // TestEnvErrorNamesKey: a bad .env line names the key and the bad
 // character; the value never appears.
 func TestEnvErrorNamesKey(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ env, want string }{
 		{"A=1\nB=2\nDATABASE-URL=postgres://u:hunter2@db/app\n", `.env:3: DATABASE-URL: "-" is not allowed in a variable name`},
 		{"MY KEY=hunter2\n", `.env:1: MY KEY: " " is not allowed in a variable name`},
@@ -48,6 +50,7 @@ func TestEnvErrorNamesKey(t *testing.T) {
 // TestAnnotationErrorsCLI: the quote error names the unterminated value;
 // a dotted name under an annotation gets foreman's reason.
 func TestAnnotationErrorsCLI(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct{ procfile, want string }{
 		{"# hiverun: port=6379 health=\"exec:redis-cli ping\nredis: redis-server\n",
 			`Procfile:1: annotation: the value of health is unterminated: health="exec:redis-cli ping has no closing "`},
@@ -65,6 +68,7 @@ func TestAnnotationErrorsCLI(t *testing.T) {
 // TestByteOrderMarkCLI: a Procfile saved with a BOM still runs its first
 // process; line 1 warns that foreman drops it, so check --strict fails.
 func TestByteOrderMarkCLI(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "\uFEFFfirst: echo from-first\n"})
 	r := hiverun(t, dir, nil, "--no-color", "--no-timestamp")
 	if r.code != 0 || !strings.Contains(r.stdout, "first   | from-first\n") {
@@ -82,6 +86,7 @@ func TestByteOrderMarkCLI(t *testing.T) {
 // TestCheckedBeforeStart: a dir= folder that does not exist and two
 // owners of one port fail check and start alike, before anything runs.
 func TestCheckedBeforeStart(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, procfile string
 		args           []string
@@ -114,6 +119,7 @@ func TestCheckedBeforeStart(t *testing.T) {
 // as foreman does; what a running process depends on still runs once and
 // check says why; a dependency set to 0 is an error.
 func TestFormationRunsWhatItNames(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": `# hiverun: oneshot
 redis: echo redis-ran
 # hiverun: oneshot depends=redis
@@ -147,6 +153,7 @@ web: echo web-ran $PS
 // TestForemanOptionFile: .foreman in the current folder sets what the
 // command line leaves unset, as foreman reads it; flags win.
 func TestForemanOptionFile(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{
 		".foreman":     "---\n# the team's defaults\nprocfile: Procfile.dev\nport: 7000\nformation: 'web=2'\nenv: \"dev.env\"\ntimeout: 3\napp: shop\n",
 		"Procfile.dev": "# hiverun: oneshot\nweb: echo \"web $PS $PORT $GREETING\"\n# hiverun: oneshot\nworker: echo \"worker $PS $PORT\"\n",
@@ -202,6 +209,7 @@ func TestForemanOptionFile(t *testing.T) {
 // TestDotenvWhichLoaded: with -f other/Procfile, a .env in the current
 // folder is not the one loaded, and one line says so.
 func TestDotenvWhichLoaded(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{
 		".env":           "WHERE=current-folder\n",
 		"other/Procfile": "# hiverun: oneshot\nshow: echo \"where=$WHERE\"\n",
@@ -233,6 +241,7 @@ func TestDotenvWhichLoaded(t *testing.T) {
 // TestCheckStartGroups: check shows the start order as the groups that
 // start together.
 func TestCheckStartGroups(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": `redis: redis-server --port 6399
 # hiverun: oneshot depends=redis
 migrate: ./migrate.sh

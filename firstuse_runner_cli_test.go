@@ -19,6 +19,7 @@ import (
 // its whole process group, two SIGTERMs at once. The stack still stops in
 // order and a process that needs its grace period gets it.
 func TestUnderGNUTimeout(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("timeout"); err != nil {
 		t.Skip("no timeout command")
 	}
@@ -54,6 +55,7 @@ func TestUnderGNUTimeout(t *testing.T) {
 // TestSecondTERMWithinASecond: a wrapper slower than GNU timeout signals
 // the group a little later; that second SIGTERM is still the same request.
 func TestSecondTERMWithinASecond(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{
 		"Procfile": `slow: sh -c 'trap "sleep 0.5; echo bye > graceful; exit 0" TERM; echo up; while :; do sleep 0.05; done'` + "\n",
 	})
@@ -91,6 +93,7 @@ func TestSecondTERMWithinASecond(t *testing.T) {
 // as the foreground does — its exit code, the signal, or the timeout with
 // the last check answer — before its last lines, and only this boot's.
 func TestUpDetachSaysWhy(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	cases := []struct{ name, procfile, why string }{
 		{"exit code", fmt.Sprintf("# hiverun: port=%d\napi: sh -c 'echo booting; sleep 0.2; exit 3'\n", port),
@@ -170,6 +173,7 @@ func statusRows(t *testing.T, dir string) (map[string]statusRowJSON, result) {
 // request is `stopped`, not `gone`, and not a failure; a stopped stack
 // shows no stale `ok`.
 func TestStatusTellsTheTruth(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	dir := project(t, map[string]string{"Procfile": fmt.Sprintf(
 		"# hiverun: port=%d health=/\nweb: python3 -m http.server %d --bind 127.0.0.1\nworker: sleep 300\n", port, port)})
@@ -212,6 +216,7 @@ func TestStatusTellsTheTruth(t *testing.T) {
 // TestStatusNoStaleWaiting: a stack whose supervisor died while a process
 // still waited on its dependency shows no `waiting` that will never end.
 func TestStatusNoStaleWaiting(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	dir := project(t, map[string]string{"Procfile": fmt.Sprintf(
 		"# hiverun: port=%d timeout=60s\nslow: sleep 300\n# hiverun: depends=slow\nafter: sleep 300\n", port)})
@@ -283,6 +288,7 @@ func startedBeforeOutput(t *testing.T, out string, n int) {
 // comes before that process's first line, with 30 processes starting at
 // once); with no detached logs it says so on stderr.
 func TestLogsShowSupervisorLines(t *testing.T) {
+	t.Parallel()
 	const n = 30
 	var pf strings.Builder
 	for i := range n {
@@ -322,6 +328,7 @@ func TestLogsShowSupervisorLines(t *testing.T) {
 // once while the machine is busy starting them, each `started` line comes
 // before that process's first line.
 func TestStartedBeforeFirstLine(t *testing.T) {
+	t.Parallel()
 	const n = 40
 	var pf strings.Builder
 	for i := range n {
@@ -347,6 +354,7 @@ func TestStartedBeforeFirstLine(t *testing.T) {
 // TestSignalNamesInUpDetach: `up --detach` interrupted while it waits
 // names the signal as a user looks it up: SIGINT, not "interrupt".
 func TestSignalNamesInUpDetach(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	dir := project(t, map[string]string{"Procfile": fmt.Sprintf("# hiverun: port=%d timeout=60s\nslow: sleep 300\n", port)})
 	cmd := exec.Command(bin, "up", "--detach")

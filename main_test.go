@@ -83,6 +83,7 @@ func project(t *testing.T, files map[string]string) string {
 // where. Procfile scenarios live in testdata/bad; the name says the
 // mistake, the table says where it must be reported.
 func TestBadInput(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		file  string // testdata/bad/<file>, copied as Procfile ("" = good.Procfile)
@@ -170,6 +171,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestCheckJSON(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": `# hiverun: oneshot
 migrate: ./migrate.sh
 # hiverun: port=8000 depends=migrate health=/health timeout=30s grace=2s
@@ -215,6 +217,7 @@ dropped line
 // TestForemanCompatible: a Procfile written for foreman gets the same
 // processes, commands, PORT, PS and environment.
 func TestForemanCompatible(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{
 		"Procfile": "web: echo \"web $PS $PORT $GREETING\"; sleep 1\nworker: echo \"worker $PS $PORT $GREETING\"; sleep 1\nclock: echo \"clock $PS $PORT\"; sleep 1\n",
 		".env":     "GREETING=hello from env\n",
@@ -245,6 +248,7 @@ func TestForemanCompatible(t *testing.T) {
 // TestPlainOutputFormat: with --no-color --no-timestamp every line is
 // exactly "NAME | text", NAME padded to the longest name shown.
 func TestPlainOutputFormat(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "# hiverun: oneshot\na: echo hi\n# hiverun: oneshot\nlongername: printf 'x\\ny'\n"})
 	r := hiverun(t, dir, nil, "--no-color", "--no-timestamp")
 	if r.code != 0 {
@@ -264,6 +268,7 @@ func TestPlainOutputFormat(t *testing.T) {
 }
 
 func TestTimestampsAndColorChoice(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "# hiverun: oneshot\na: echo hi\n"})
 	r := hiverun(t, dir, nil)
 	if strings.Contains(r.stdout, "\x1b[") {
@@ -276,6 +281,7 @@ func TestTimestampsAndColorChoice(t *testing.T) {
 }
 
 func TestRunCommand(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "web: sleep 1\n", ".env": "SECRET=s3cret\n"})
 	if r := hiverun(t, dir, nil, "run", "--", "sh", "-c", "exit 7"); r.code != 7 {
 		t.Errorf("exit %d, want 7", r.code)
@@ -293,6 +299,7 @@ func TestRunCommand(t *testing.T) {
 }
 
 func TestEnvCommand(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{
 		"Procfile":   "web: a\n# hiverun: port=9000\napi: b\n",
 		".env":       "A=1\n",
@@ -316,6 +323,7 @@ func TestEnvCommand(t *testing.T) {
 // TestSecretsStayOut: .env values appear in `env` only, never in output,
 // errors or check.
 func TestSecretsStayOut(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "# hiverun: oneshot\nweb: echo started\n", ".env": "TOKEN=hunter2\n"})
 	for _, args := range [][]string{{"check"}, {"check", "--json"}, {"--no-color"}} {
 		r := hiverun(t, dir, nil, args...)
@@ -331,6 +339,7 @@ func TestSecretsStayOut(t *testing.T) {
 }
 
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, args := range [][]string{{"--help"}, {"start", "--help"}, {"check", "--help"}, {"run", "--help"}, {"env", "--help"}, {"version", "--help"},
 		{"status", "--help"}, {"stop", "--help"}, {"history", "--help"}, {"restart", "--help"}, {"up", "--help"}, {"logs", "--help"}} {
@@ -353,6 +362,7 @@ func TestHelp(t *testing.T) {
 // TestDoubleForkedDaemonStopped: a process that starts a daemon in a new
 // session (outside its process group) does not leave it behind.
 func TestDoubleForkedDaemonStopped(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "launcher: sh -c '(setsid sleep 301 &); echo launched; exec sleep 300'\n"})
 	s, err := bench.StartStack(bin, dir)
 	if err != nil {
@@ -378,6 +388,7 @@ func TestDoubleForkedDaemonStopped(t *testing.T) {
 
 // TestStartStopCycles: repeated start and stop leave nothing behind.
 func TestStartStopCycles(t *testing.T) {
+	t.Parallel()
 	// Not parallel: it interrupts hiverun at chosen moments of its boot,
 	// which a loaded machine moves.
 	var pf strings.Builder
@@ -460,6 +471,7 @@ func (l *lockedBuffer) String() string {
 // TestReapsOrphansAsPID1: run as PID 1 of a new PID namespace (as in a
 // container), hiverun reaps orphans that exit, so no zombie piles up.
 func TestReapsOrphansAsPID1(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("unshare"); err != nil || os.Geteuid() != 0 {
 		t.Skip("needs root and unshare to make a PID namespace")
 	}

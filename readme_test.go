@@ -38,6 +38,7 @@ func readmeBlock(t *testing.T, after string) string {
 // place of a start script is one hiverun accepts as it is, and it says every
 // setting of the script's table.
 func TestReadmeStartScriptProcfile(t *testing.T) {
+	t.Parallel()
 	src := readmeBlock(t, "After, `Procfile`")
 	dir := t.TempDir()
 	for _, d := range []string{"backend", "admin", "docs"} {

@@ -153,6 +153,7 @@ func TestUpDetachRerunOldMemory(t *testing.T) {
 // stack unchanged; the terminal's own variables used to restart every
 // process ("env changed"). A variable the user sets is still a change.
 func TestUpDetachRerunFromAnotherTerminal(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "web: sleep 300\n"})
 	first := []string{"TERM=xterm", "TMUX=", "SHLVL=1", "PWD=" + dir}
 	if r := hiverun(t, dir, first, "up", "--detach"); r.code != 0 {

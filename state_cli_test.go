@@ -197,6 +197,7 @@ func assertNoZombies(t *testing.T, ids []string) {
 // TestPIDReuse: a record naming the pid of an unrelated live process is
 // dropped, and that process is never signalled.
 func TestPIDReuse(t *testing.T) {
+	t.Parallel()
 	victim := exec.Command("sleep", "30")
 	if err := victim.Start(); err != nil {
 		t.Fatal(err)
@@ -237,6 +238,7 @@ func TestPIDReuse(t *testing.T) {
 // fails the start (exit 3, within 1 s, nothing started) naming it;
 // --force stops it and goes on.
 func TestForeignPortHolder(t *testing.T) {
+	t.Parallel()
 	port := portBase(t, 1)
 	holder := exec.Command("python3", "-c", fmt.Sprintf("import socket,time; s=socket.socket(); s.bind(('127.0.0.1',%d)); s.listen(); print('up', flush=True); time.sleep(60)", port))
 	out, _ := holder.StdoutPipe()
@@ -287,6 +289,7 @@ func TestForeignPortHolder(t *testing.T) {
 // after) is refused naming the connection, not "cannot see by whom". It is
 // how an earlier CI run failed: a test's port lay in the ephemeral range.
 func TestPortTakenByConnection(t *testing.T) {
+	t.Parallel()
 	lo, _, ok := proc.EphemeralPorts()
 	if !ok {
 		t.Skip("no ephemeral port range to read")
@@ -336,33 +339,50 @@ func TestPortTakenByConnection(t *testing.T) {
 // the first and takes over; with --no-reclaim it exits 3. Two supervisors
 // never run at once.
 func TestSecondSupervisorTakesOver(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "a: sleep 300\nb: sh -c 'sleep 300 & exec sleep 301'\n"})
 	first := startAndWait(t, dir)
 	r := hiverun(t, dir, nil, "--no-reclaim")
 	if r.code != 3 || !strings.Contains(r.stderr, fmt.Sprintf("pid %d", first.Cmd.Process.Pid)) {
 		t.Fatalf("--no-reclaim: exit %d %s", r.code, r.stderr)
 	}
-	firstDone := make(chan time.Time, 1)
+	firstDone := make(chan struct{})
 	go func() {
 		first.Cmd.Wait()
-		firstDone <- time.Now()
+		close(firstDone)
 	}()
 	second, err := bench.StartStack(bin, dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cleanupStack(t, second)
-	startedAt, err := second.WaitLine("started (pid", 20*time.Second)
-	if err != nil {
+	if _, err := second.WaitLine("started (pid", 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	select {
-	case ended := <-firstDone:
-		if ended.After(startedAt) {
-			t.Fatalf("the second started processes before the first had exited")
-		}
+	case <-firstDone:
 	case <-time.After(5 * time.Second):
 		t.Fatalf("the first supervisor still runs")
+	}
+	// The order is read from hiverun.log, which both write in turn, not
+	// from when this test's goroutines happened to see each event: the
+	// first has stopped everything before the second starts anything.
+	var log string
+	took, stopped, started := -1, -1, -1
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		b, _ := os.ReadFile(filepath.Join(dir, ".hiverun", "hiverun.log"))
+		log = string(b)
+		took = strings.Index(log, fmt.Sprintf("supervisor pid %d started", second.Cmd.Process.Pid))
+		if took >= 0 {
+			stopped = strings.LastIndex(log[:took], "] stopped")
+			started = strings.Index(log[took:], "started (pid")
+		}
+		if started >= 0 {
+			break
+		}
+	}
+	if took < 0 || stopped < 0 || started < 0 {
+		t.Fatalf("hiverun.log lacks the takeover in order (the first's stop, then the second's start):\n%s", log)
 	}
 	waitGone(t, first.ID, time.Second)
 	if _, err := second.WaitLine("| ready in", 10*time.Second); err != nil {
@@ -376,6 +396,7 @@ func TestSecondSupervisorTakesOver(t *testing.T) {
 // TestStateFolderFaults: corrupt, truncated and foreign state is handled:
 // moved aside, refused, or repaired, never followed.
 func TestStateFolderFaults(t *testing.T) {
+	t.Parallel()
 	proc := "# hiverun: oneshot\nweb: echo hi\n"
 	t.Run("corrupt memory", func(t *testing.T) {
 		for _, content := range []string{"this is not json", `{"version":1,"instances":[{"name":"web.1","pid":`} {
@@ -567,6 +588,7 @@ func TestStatusAndStopSpeed(t *testing.T) {
 // group, the leader once. It was counted twice: the leader was added to
 // a member list that already held it.
 func TestStatusUsage(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "big: sh -c 'sleep 300 & exec python3 -c \"x = bytearray(64 << 20); import time; time.sleep(300)\"'\n"})
 	s := startAndWait(t, dir)
 	var row map[string]any
@@ -665,6 +687,7 @@ func TestHundredProcesses(t *testing.T) {
 // the stack id in its environment, and is found by that. A process with
 // another stack's id is left alone.
 func TestUnrecordedProcessFound(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "web: sleep 1\n"})
 	os.MkdirAll(filepath.Join(dir, ".hiverun", "pids"), 0o700)
 	mem := `{"version":1,"stack_id":"abc123","supervisor":{"pid":1,"create_time":1},"instances":[],"startups":[],"totals":{}}`
@@ -698,6 +721,7 @@ func TestUnrecordedProcessFound(t *testing.T) {
 // TestHistory: startups are remembered with their boot time, critical
 // path and result, and summed up.
 func TestHistory(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "# hiverun: oneshot\nmigrate: sleep 0.05\n# hiverun: oneshot depends=migrate\nseed: sleep 0.1\n"})
 	for i := 0; i < 4; i++ {
 		if r := hiverun(t, dir, nil); r.code != 0 {
@@ -741,6 +765,7 @@ func TestHistory(t *testing.T) {
 // in its environment is stopped as a recorded one is, with the stop signal
 // and then its grace, not killed a millisecond after the signal.
 func TestUnrecordedProcessGetsItsGrace(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "web: sleep 1\n"})
 	os.MkdirAll(filepath.Join(dir, ".hiverun", "pids"), 0o700)
 	mem := `{"version":1,"stack_id":"grace42","supervisor":{"pid":1,"create_time":1},"instances":[],"startups":[],"totals":{}}`

@@ -21,6 +21,7 @@ import (
 // first one's screen says who did; a `hiverun stop` from another terminal
 // is named the same way, not as a bare signal.
 func TestTakeoverSaysWho(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "app: sleep 300\n"})
 	first := startAndWait(t, dir)
 	second := startAndWait(t, dir)
@@ -86,6 +87,7 @@ func states(t *testing.T, dir string) map[string]string {
 // with web's port, leaves the stack as it was (worker, which it was never
 // asked for, still running), and exits with the command's status.
 func TestRunWithReusesDetached(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	dir := project(t, map[string]string{"Procfile": warmProcfile(port)})
 	upWarm(t, dir, "warm1")
@@ -114,6 +116,7 @@ func TestRunWithReusesDetached(t *testing.T) {
 // stopped, run --with worker has the supervisor start worker (it runs
 // while the command does), then stops only worker; web keeps its pid.
 func TestRunWithStartsWhatIsMissing(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	dir := project(t, map[string]string{"Procfile": warmProcfile(port)})
 	upWarm(t, dir, "warm2")
@@ -144,6 +147,7 @@ func TestRunWithStartsWhatIsMissing(t *testing.T) {
 // TestRunWithForegroundStack: a foreground hiverun in another process is
 // used the same way, and is still running afterwards.
 func TestRunWithForegroundStack(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	dir := project(t, map[string]string{"Procfile": warmProcfile(port)})
 	s := startAndWait(t, dir)
@@ -168,6 +172,7 @@ func TestRunWithForegroundStack(t *testing.T) {
 // the stack started it is not reused and not stopped: run --with says so
 // and refuses (exit 3); the stack runs on as it was.
 func TestRunWithChangedProcfile(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	dir := project(t, map[string]string{"Procfile": warmProcfile(port)})
 	upWarm(t, dir, "warm3")
@@ -189,6 +194,7 @@ func TestRunWithChangedProcfile(t *testing.T) {
 // only, run --with web has the supervisor add web (it serves while the
 // command runs), then stops web; worker runs on, untouched.
 func TestRunWithAddsToTheStack(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	dir := project(t, map[string]string{"Procfile": warmProcfile(port)})
 	upWarm(t, dir, "warm4", "worker")
@@ -221,6 +227,7 @@ func TestRunWithAddsToTheStack(t *testing.T) {
 // where worker was stopped: the first to finish leaves worker running for
 // the other, and the last stops it.
 func TestRunWithTwoCommands(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	dir := project(t, map[string]string{"Procfile": warmProcfile(port)})
 	upWarm(t, dir, "warm5")
@@ -262,6 +269,7 @@ func TestRunWithTwoCommands(t *testing.T) {
 // command needs, run --with says so (the message was built, then dropped
 // on the way to the screen: only the exit code came out).
 func TestRunWithSaysWhyItCannot(t *testing.T) {
+	t.Parallel()
 	dir := project(t, map[string]string{"Procfile": "web: sleep 300\n# hiverun: health=\"exec:false\" timeout=1s\nbroken: sleep 300\n"})
 	if r := hiverun(t, dir, nil, "up", "--detach", "web"); r.code != 0 {
 		t.Fatalf("up --detach web: exit %d\n%s%s", r.code, r.stdout, r.stderr)

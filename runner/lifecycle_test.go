@@ -220,6 +220,7 @@ api: sh -c 'echo "api pid $$"; exec sleep 30'
 // failed. Its readiness used to be posted by a goroutine that could lose
 // the race with its exit: under load the stack failed "before it was ready".
 func TestQuickExitWithoutCheck(t *testing.T) {
+	t.Parallel()
 	var pf strings.Builder
 	for i := 0; i < 40; i++ {
 		fmt.Fprintf(&pf, "q%02d: true\n", i)
@@ -237,6 +238,7 @@ func TestQuickExitWithoutCheck(t *testing.T) {
 // ready when it is started, so its restart is said in one line, as its
 // first start is; "ready again in 0.00s" after it was noise.
 func TestRestartWithoutCheckOneLine(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "worker: sleep 30\n")
 	ask, res := controlled(t, h, nil)
 	h.waitFor("| ready in", 10*time.Second)

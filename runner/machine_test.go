@@ -34,6 +34,7 @@ func base(st life.State) machine {
 // TestStepEveryPair: every state × event has an expectation; adding a
 // state or an event without one fails here.
 func TestStepEveryPair(t *testing.T) {
+	t.Parallel()
 	same := func(st life.State) map[evKind]want {
 		m := map[evKind]want{}
 		for k := evKind(0); k < numEvKinds; k++ {
@@ -114,6 +115,7 @@ func TestStepEveryPair(t *testing.T) {
 
 // TestStepPaths: the transitions that depend on more than the state.
 func TestStepPaths(t *testing.T) {
+	t.Parallel()
 	at := func(d time.Duration) time.Time { return t0.Add(d) }
 	cases := []struct {
 		name  string

@@ -32,6 +32,7 @@ func collect(t *testing.T, write func(w io.Writer)) []string {
 }
 
 func TestPumpLines(t *testing.T) {
+	t.Parallel()
 	got := collect(t, func(w io.Writer) {
 		io.WriteString(w, "one\r\ntw")
 		time.Sleep(20 * time.Millisecond) // a partial line must wait, not be flushed
@@ -44,6 +45,7 @@ func TestPumpLines(t *testing.T) {
 }
 
 func TestPumpLongLines(t *testing.T) {
+	t.Parallel()
 	big := strings.Repeat("x", 1<<20)
 	got := collect(t, func(w io.Writer) {
 		// Written in small pieces, as a slow producer would.
@@ -64,6 +66,7 @@ func TestPumpLongLines(t *testing.T) {
 }
 
 func TestOutputBigLineAndLastLine(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, `# hiverun: oneshot
 big: python3 -c "import sys; sys.stdout.write('x'*1048576+'\n'); sys.stdout.write('after')"
 # hiverun: oneshot
@@ -89,6 +92,7 @@ stderr: sh -c 'echo to-stderr >&2'
 // TestOutputManyWriters: 8 processes writing 25,000 lines each at once;
 // every line arrives exactly once, whole, with its prefix.
 func TestOutputManyWriters(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	for i := 1; i <= 8; i++ {
 		fmt.Fprintf(&b, "# hiverun: oneshot\nw%d: python3 -c \"import os; n=os.environ['PS']; [print(n+'-'+str(i)+'-'+'z'*(i%%300)) for i in range(25000)]\"\n", i)
@@ -130,6 +134,7 @@ func (s *slowSink) Write(p []byte) (int, error) {
 // TestSlowReaderSlowsProducer: nothing is lost, and the producer is held
 // back by the pipe rather than finishing into a growing buffer.
 func TestSlowReaderSlowsProducer(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, `# hiverun: oneshot
 fast: python3 -c "import time,sys; [print('line-%d-' % i + 'p'*100) for i in range(40000)]; sys.stdout.flush(); print('producer-finished', time.time())"
 `)
@@ -156,6 +161,7 @@ fast: python3 -c "import time,sys; [print('line-%d-' % i + 'p'*100) for i in ran
 }
 
 func TestNoTornLinesWithLiveLine(t *testing.T) {
+	t.Parallel()
 	buf := &syncBuffer{}
 	o := newOutput(buf, false, false, time.Now, 4)
 	p := o.prefixFor("web", 0)
@@ -169,6 +175,7 @@ func TestNoTornLinesWithLiveLine(t *testing.T) {
 }
 
 func TestPrefixFormat(t *testing.T) {
+	t.Parallel()
 	buf := &syncBuffer{}
 	now := func() time.Time { return time.Date(2024, 1, 15, 10, 30, 45, 0, time.UTC) }
 	o := newOutput(buf, false, true, now, len("backend"))
@@ -187,6 +194,7 @@ func TestPrefixFormat(t *testing.T) {
 }
 
 func TestLogFileRotates(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	l, err := openLogFile(dir, "web.1", 200)
 	if err != nil {

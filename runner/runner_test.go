@@ -35,6 +35,7 @@ func exitCode(err error) int {
 }
 
 func TestOneshotsEndTheStack(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "# hiverun: oneshot\na: echo one\n# hiverun: oneshot depends=a\nb: echo two\n")
 	err := h.run(10*time.Second, nil)
 	if exitCode(err) != 0 {
@@ -50,6 +51,7 @@ func TestOneshotsEndTheStack(t *testing.T) {
 }
 
 func TestFailingOneshotFailsTheStack(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "# hiverun: oneshot\nmigrate: echo broken; exit 3\n# hiverun: depends=migrate\nweb: sleep 30\n")
 	err := h.run(10*time.Second, nil)
 	if exitCode(err) != 1 {
@@ -67,6 +69,7 @@ func TestFailingOneshotFailsTheStack(t *testing.T) {
 }
 
 func TestRequiredExitBeforeReady(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	var b strings.Builder
 	for i := 1; i <= 15; i++ {
@@ -93,6 +96,7 @@ func TestRequiredExitBeforeReady(t *testing.T) {
 }
 
 func TestReadinessTimeout(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	h := newHarness(t, fmt.Sprintf("# hiverun: port=%d timeout=300ms\napi: sh -c 'echo waiting; sleep 30'\n", port))
 	start := time.Now()
@@ -112,6 +116,7 @@ func TestReadinessTimeout(t *testing.T) {
 // line saying it is done. Its exit used to be reported without waiting for
 // its pipe to drain, so under load "done" could come first.
 func TestOneshotOutputBeforeDone(t *testing.T) {
+	t.Parallel()
 	var pf strings.Builder
 	for i := 0; i < 20; i++ {
 		fmt.Fprintf(&pf, "# hiverun: oneshot\nt%02d: echo ran t%02d\n", i, i)
@@ -138,6 +143,7 @@ func TestOneshotOutputBeforeDone(t *testing.T) {
 }
 
 func TestOptionalFailureSkipsDependents(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, `# hiverun: optional port=1 timeout=200ms
 redis: sh -c 'echo no redis here; exit 1'
 # hiverun: depends=redis optional
@@ -163,6 +169,7 @@ web: sh -c 'echo web up; sleep 30'
 }
 
 func TestRequiredDependentOfOptionalFailsStack(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "# hiverun: optional delay=200ms\nredis: exit 1\n# hiverun: depends=redis\nworker: sleep 30\n")
 	if err := h.run(10*time.Second, nil); exitCode(err) != 1 {
 		t.Fatalf("exit = %d\n%s", exitCode(err), h.out)
@@ -170,6 +177,7 @@ func TestRequiredDependentOfOptionalFailsStack(t *testing.T) {
 }
 
 func TestRequiredExitAfterReadyStopsStack(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "short: sh -c 'sleep 0.3; exit 0'\nlong: sleep 30\n")
 	err := h.run(10*time.Second, nil)
 	if exitCode(err) != 0 {
@@ -185,6 +193,7 @@ func TestRequiredExitAfterReadyStopsStack(t *testing.T) {
 }
 
 func TestOptionalExitAfterReadyKeepsStack(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "# hiverun: optional\nshort: sh -c 'sleep 0.2; exit 2'\nlong: sleep 30\n")
 	res := h.start(t.Context(), nil)
 	h.waitFor("short exited with code 2", 5*time.Second)
@@ -203,6 +212,7 @@ func TestOptionalExitAfterReadyKeepsStack(t *testing.T) {
 // TestStopOrder checks that dependents are stopped before what they depend
 // on: each process logs when it receives TERM.
 func TestStopOrder(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, `db: sh -c 'trap "echo db-term; exit 0" TERM; echo up; while :; do sleep 0.01; done'
 # hiverun: depends=db
 api: sh -c 'trap "sleep 0.2; echo api-term; exit 0" TERM; echo up; while :; do sleep 0.01; done'
@@ -225,6 +235,7 @@ web: sh -c 'trap "sleep 0.2; echo web-term; exit 0" TERM; echo up; while :; do s
 }
 
 func TestGraceThenKill(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "# hiverun: grace=300ms\nstubborn: sh -c 'trap \"echo ignoring\" TERM; echo up; while :; do sleep 0.01; done'\nfine: sleep 30\n")
 	res := h.start(t.Context(), nil)
 	h.waitFor("stubborn | up", 5*time.Second)
@@ -243,6 +254,7 @@ func TestGraceThenKill(t *testing.T) {
 }
 
 func TestSecondInterruptKillsAtOnce(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "stubborn: sh -c 'trap \"\" TERM; echo up; while :; do sleep 0.01; done'\n")
 	res := h.start(t.Context(), nil) // grace is 5s
 	h.waitFor("stubborn | up", 5*time.Second)
@@ -264,6 +276,7 @@ func TestSecondInterruptKillsAtOnce(t *testing.T) {
 // TestGrandchildrenStopped: a process's backgrounded child is in its group
 // and is stopped with it.
 func TestGrandchildrenStopped(t *testing.T) {
+	t.Parallel()
 	var b strings.Builder
 	for i := 0; i < 5; i++ {
 		fmt.Fprintf(&b, "p%d: sh -c 'sleep 60 & sleep 60 & wait'\n", i)
@@ -288,6 +301,7 @@ func TestGrandchildrenStopped(t *testing.T) {
 }
 
 func TestDirAndClean(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "# hiverun: oneshot dir=sub clean=\"tmp/*.pid\"\nshow: sh -c 'pwd; ls ../tmp'\n")
 	h.write("sub/.keep", "")
 	h.write("tmp/a.pid", "1")
@@ -302,6 +316,7 @@ func TestDirAndClean(t *testing.T) {
 }
 
 func TestStartFailureIsReported(t *testing.T) {
+	t.Parallel()
 	// The plan rejects a dir= that does not exist, so the folder goes
 	// away between the plan and the start.
 	h := newHarness(t, "# hiverun: dir=vanishing\nweb: sleep 1\n")
@@ -317,6 +332,7 @@ func TestStartFailureIsReported(t *testing.T) {
 }
 
 func TestCommandNotFoundLikeForeman(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "web: no-such-command-xyz --flag\n")
 	err := h.run(10*time.Second, nil)
 	if exitCode(err) != 1 {
@@ -328,6 +344,7 @@ func TestCommandNotFoundLikeForeman(t *testing.T) {
 }
 
 func TestNoWrapperShell(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "a: sleep 30\nb: cd / && sleep 31\nc: FOO=1 sleep 32\n")
 	res := h.start(t.Context(), nil)
 	h.waitFor("| ready in", 5*time.Second)
@@ -345,6 +362,7 @@ func TestNoWrapperShell(t *testing.T) {
 }
 
 func TestTTYAnnotation(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "# hiverun: oneshot tty\nterm: sh -c 'if [ -t 1 ]; then echo is-a-tty; else echo not-a-tty; fi; printf last'\n# hiverun: oneshot\npipe: sh -c 'if [ -t 1 ]; then echo is-a-tty; else echo not-a-tty; fi'\n")
 	if err := h.run(10*time.Second, nil); err != nil {
 		t.Fatalf("%v\n%s", err, h.out)
@@ -358,6 +376,7 @@ func TestTTYAnnotation(t *testing.T) {
 }
 
 func TestPythonUnbuffered(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "py: python3 -c 'import time; print(\"hello\"); time.sleep(30)'\n")
 	res := h.start(t.Context(), nil)
 	h.waitFor("py      | hello", 5*time.Second)
@@ -366,6 +385,7 @@ func TestPythonUnbuffered(t *testing.T) {
 }
 
 func TestLiveLine(t *testing.T) {
+	t.Parallel()
 	port := freePort(t)
 	h := newHarness(t, fmt.Sprintf("# hiverun: port=%d\napi: sh -c 'sleep 0.5; exec python3 -m http.server %d --bind 127.0.0.1'\n# hiverun: depends=api\nweb: sleep 30\n", port, port))
 	res := h.start(t.Context(), func(o *Options) { o.Live = true })

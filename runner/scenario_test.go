@@ -33,6 +33,7 @@ type askFunc = func(op string, deps bool, names ...string) (life.ControlReply, t
 var pidRe = regexp.MustCompile(`pid \d+`)
 
 func TestScenarios(t *testing.T) {
+	t.Parallel()
 	for _, sc := range scenarios {
 		t.Run(sc.name, func(t *testing.T) {
 			t.Parallel()

@@ -17,6 +17,7 @@ import (
 // TestRestartOnFailure: a process that crashes 5 times is restarted with
 // growing delays, then stays up; its dependent keeps its pid.
 func TestRestartOnFailure(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, `# hiverun: restart=on-failure
 flaky: sh -c 'n=$(cat count 2>/dev/null || echo 0); n=$((n+1)); echo $n > count; echo "run $n"; if [ $n -le 5 ]; then sleep 0.05; exit 3; fi; exec sleep 30'
 # hiverun: depends=flaky
@@ -58,6 +59,7 @@ dependent: sh -c 'echo "dependent pid $$"; exec sleep 30'
 // TestControlRestartAndStop: restart gives an instance a new pid while the
 // others keep theirs; stop stops only it, and is not a failure.
 func TestControlRestartAndStop(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "a: sh -c 'echo \"a pid $$\"; exec sleep 30'\n# hiverun: depends=a\nb: sh -c 'echo \"b pid $$\"; exec sleep 30'\n")
 	ctl := make(chan life.ControlRequest)
 	res := h.start(t.Context(), func(o *Options) { o.Control = ctl })
@@ -123,6 +125,7 @@ func TestControlRestartAndStop(t *testing.T) {
 // unhealthy after 3 failed checks, healthy again when it answers, and
 // with restart=always it is restarted.
 func TestHealthMonitoring(t *testing.T) {
+	t.Parallel()
 	flag := filepath.Join(t.TempDir(), "down")
 	h := newHarness(t, fmt.Sprintf("# hiverun: health=\"exec:test ! -e %s\" restart=always\napi: sh -c 'echo \"api pid $$\"; exec sleep 30'\n", flag))
 	res := h.start(t.Context(), func(o *Options) { o.HealthInterval = 30 * time.Millisecond })

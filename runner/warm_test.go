@@ -19,6 +19,7 @@ import (
 // what it depends on), and names in its reply exactly what it started;
 // the stack then stops everything, added processes included.
 func TestControlStart(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "a: sleep 300\n# hiverun: depends=a\nlong-name-b: sleep 301\n")
 	h.opts.Select = []string{"a"}
 	pf := h.plan().Procfile
@@ -66,6 +67,7 @@ func TestControlStart(t *testing.T) {
 // release of the last run that asked for it, never by another's, and a
 // release never stops what runs for the stack itself.
 func TestControlLeases(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "a: sleep 300\nb: sleep 301\n")
 	ask, res := controlled(t, h, nil)
 	h.waitFor("ready in", 10*time.Second)
@@ -101,6 +103,7 @@ func TestControlLeases(t *testing.T) {
 // boots is not part of its boot: the boot line names only the stack's
 // own processes.
 func TestControlStartWhileBooting(t *testing.T) {
+	t.Parallel()
 	h := newHarness(t, "# hiverun: delay=700ms\na: sleep 300\n# hiverun: depends=a\nb: sleep 301\n")
 	h.opts.Select = []string{"a"}
 	pf := h.plan().Procfile

@@ -39,6 +39,7 @@ func wait(t *testing.T, c procfile.Check, d time.Duration) (tries int, last erro
 // TestNotYetBacksOff: a service that answers 404 for 4 s gets a few dozen
 // requests, not hundreds that fill its log.
 func TestNotYetBacksOff(t *testing.T) {
+	t.Parallel()
 	// A real server in another process: python's, which logs each request.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -73,6 +74,7 @@ func TestNotYetBacksOff(t *testing.T) {
 // TestRefusedKeepsFastPoll: nothing listening yet is not an answer, so the
 // poll stays fast and a dependency chain boots at its critical path.
 func TestRefusedKeepsFastPoll(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -90,6 +92,7 @@ func TestRefusedKeepsFastPoll(t *testing.T) {
 
 // TestExecNonZeroBacksOff: a check command that exits non-zero answered.
 func TestExecNonZeroBacksOff(t *testing.T) {
+	t.Parallel()
 	tries, last := wait(t, procfile.Check{Kind: procfile.CheckExec, Command: "echo not yet; exit 1"}, 2*time.Second)
 	var ny *NotYet
 	if !errors.As(last, &ny) || !strings.Contains(last.Error(), "not yet") {
@@ -103,6 +106,7 @@ func TestExecNonZeroBacksOff(t *testing.T) {
 // TestPacerSteps: from the fast poll, doubling to MaxBackoff; a refusal
 // in between starts over.
 func TestPacerSteps(t *testing.T) {
+	t.Parallel()
 	p := Pacer{Kind: procfile.CheckHTTP}
 	ny := &NotYet{Msg: "HTTP 503"}
 	var got []time.Duration

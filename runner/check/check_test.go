@@ -11,6 +11,7 @@ import (
 // time to ready and fast near it, and never more than 20 ms apart, so
 // memory never delays detection by more than that.
 func TestIntervalUsesMemory(t *testing.T) {
+	t.Parallel()
 	expected := time.Second
 	for e := time.Duration(0); e < 20*time.Second; e += 50 * time.Millisecond {
 		for _, kind := range []procfile.CheckKind{procfile.CheckTCP, procfile.CheckHTTP, procfile.CheckExec} {
