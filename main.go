@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/hiverun/hiverun/cli"
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
 	"github.com/hiverun/hiverun/runner/exitcode"
@@ -37,7 +38,7 @@ func main() {
 // every error maps to one exit code here.
 func run(args []string) int {
 	root := newRootCmd()
-	root.SetArgs(spellings(root, args))
+	root.SetArgs(cli.Spellings(root, args))
 	err := root.ExecuteContext(context.Background())
 	if err == nil {
 		return exitOK
