@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
@@ -18,22 +17,18 @@ import (
 // globals are the flags every command shares (SPEC §8).
 type globals struct {
 	// flags tells which flags the command line set: those win over
-	// .foreman, which fills in the others once (foremanRead).
+	// .foreman.
 	flags       interface{ Changed(name string) bool }
 	foremanRead bool
 	foremanErr  error
 	noted       map[string]bool
 
-	procfile    string
-	envFiles    []string
-	formation   string
-	port        int
-	timeout     string
-	root        string
-	noDeps      bool
+	// cfg is what makes the plan, bound to the flags; .foreman fills in
+	// the rest once (settings).
+	cfg procfile.Flags
+
 	noColor     bool
 	noTimestamp bool
-	tty         bool
 	force       bool
 	noReclaim   bool
 
@@ -82,16 +77,16 @@ plus what they depend on, in the foreground.`,
 	root.SetUsageTemplate(root.UsageTemplate() + exitCodesHelp)
 	f := root.PersistentFlags()
 	g.flags = f
-	f.StringVarP(&g.procfile, "procfile", "f", "", "Procfile to read (default: Procfile in --root or the current folder)")
-	f.StringSliceVarP(&g.envFiles, "env", "e", nil, "env file(s) to load instead of .env (repeatable or comma-separated)")
-	f.StringVarP(&g.formation, "formation", "m", "", "instances per process, e.g. all=1,web=2 (web=0 leaves web out)")
-	f.IntVarP(&g.port, "port", "p", 0, "base port (default: PORT from the environment, else 5000)")
-	f.StringVarP(&g.timeout, "timeout", "t", "5", "grace between the stop signal and SIGKILL (seconds or a duration)")
-	f.StringVar(&g.root, "root", "", "project folder: dir= and .env are relative to it (default: the Procfile's folder); -d, as in foreman (in up, -d is --detach)")
-	f.BoolVar(&g.noDeps, "no-deps", false, "start only the named processes, not what they depend on")
+	f.StringVarP(&g.cfg.Procfile, "procfile", "f", "", "Procfile to read (default: Procfile in --root or the current folder)")
+	f.StringSliceVarP(&g.cfg.EnvFiles, "env", "e", nil, "env file(s) to load instead of .env (repeatable or comma-separated)")
+	f.StringVarP(&g.cfg.Formation, "formation", "m", "", "instances per process, e.g. all=1,web=2 (web=0 leaves web out)")
+	f.IntVarP(&g.cfg.Port, "port", "p", 0, "base port (default: PORT from the environment, else 5000)")
+	f.StringVarP(&g.cfg.Timeout, "timeout", "t", "5", "grace between the stop signal and SIGKILL (seconds or a duration)")
+	f.StringVar(&g.cfg.Root, "root", "", "project folder: dir= and .env are relative to it (default: the Procfile's folder); -d, as in foreman (in up, -d is --detach)")
+	f.BoolVar(&g.cfg.NoDeps, "no-deps", false, "start only the named processes, not what they depend on")
 	f.BoolVar(&g.noColor, "no-color", false, "no colour (also when NO_COLOR is set or output is not a terminal)")
 	f.BoolVar(&g.noTimestamp, "no-timestamp", false, "no time at the start of each line")
-	f.BoolVar(&g.tty, "tty", false, "run every process on its own pseudo-terminal")
+	f.BoolVar(&g.cfg.TTY, "tty", false, "run every process on its own pseudo-terminal")
 	f.BoolVar(&g.force, "force", false, "stop a process of yours that holds an owned port, even though hiverun did not start it")
 	f.BoolVar(&g.noReclaim, "no-reclaim", false, "refuse (exit 3) instead of taking over from a live earlier hiverun")
 	f.StringVar(&g.healthInterval, "health-interval", "10s", "how often ready processes are checked again")
@@ -113,40 +108,36 @@ A second Ctrl-C kills at once.`,
 	return root
 }
 
-// procfilePath is -f, else Procfile in --root, else ./Procfile.
+// settings are the flags for a plan, with .foreman read in once: a
+// broken .foreman is an error of every plan, and no obstacle to status
+// or stop.
+func (g *globals) settings() (*procfile.Flags, error) {
+	if !g.foremanRead {
+		g.foremanRead = true
+		g.foremanErr = g.cfg.ReadForeman(g.flags.Changed, g.note)
+	}
+	return &g.cfg, g.foremanErr
+}
+
+// procfilePath is the Procfile's path, even when it cannot be read.
 func (g *globals) procfilePath() string {
-	// A broken .foreman is reported by parse; status and stop go on.
-	_ = g.readForemanFile()
-	if g.procfile != "" {
-		return g.procfile
-	}
-	if g.root != "" {
-		return filepath.Join(g.root, "Procfile")
-	}
-	return "Procfile"
+	s, _ := g.settings()
+	return s.Path()
+}
+
+// rootDir is the project folder without parsing the Procfile.
+func (g *globals) rootDir() string {
+	s, _ := g.settings()
+	return s.Dir()
 }
 
 // parse reads the Procfile.
 func (g *globals) parse() (*procfile.Procfile, error) {
-	if err := g.readForemanFile(); err != nil {
+	s, err := g.settings()
+	if err != nil {
 		return nil, err
 	}
-	name := g.procfilePath()
-	f, err := os.Open(name)
-	if err != nil {
-		if os.IsNotExist(err) {
-			if g.procfile != "" {
-				return nil, &procfile.Error{File: name, Msg: "no such file"}
-			}
-			return nil, &procfile.Error{File: name, Msg: "no such file (use -f to name one)"}
-		}
-		return nil, &procfile.Error{File: name, Msg: err.Error()}
-	}
-	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		return nil, &procfile.Error{File: name, Msg: "is a folder, not a Procfile"}
-	}
-	return procfile.Parse(name, f)
+	return s.Parse()
 }
 
 // plan parses and resolves, for the given selection.
@@ -156,63 +147,31 @@ func (g *globals) plan(selection []string) (*procfile.Plan, error) {
 
 // planIn is plan in another environment (a reload asked from another shell).
 func (g *globals) planIn(selection, environ []string) (*procfile.Plan, error) {
-	pf, err := g.parse()
+	s, err := g.settings()
 	if err != nil {
 		return nil, err
 	}
-	grace, err := procfile.ParseDuration(g.timeout)
-	if err != nil {
-		return nil, &usageError{Msg: fmt.Sprintf("--timeout %s: %v", g.timeout, err)}
-	}
-	if g.port < 0 || g.port > 65535 {
-		return nil, &usageError{Msg: fmt.Sprintf("--port %d: port out of range 1-65535", g.port)}
-	}
-	envFiles, err := g.envFileList()
-	if err != nil {
-		return nil, err
-	}
-	return procfile.Resolve(pf, procfile.Options{
-		Root:      g.root,
-		EnvFiles:  envFiles,
-		Inherited: environ,
-		BasePort:  g.port,
-		Formation: g.formation,
-		Select:    selection,
-		NoDeps:    g.noDeps,
-		Grace:     grace,
-		TTY:       g.tty,
-	})
+	return s.Plan(selection, environ, g.note)
 }
 
-// envFileList splits -e values; nil means the default .env.
+// envFileList is -e's files; nil means the default .env.
 func (g *globals) envFileList() ([]string, error) {
-	if err := g.readForemanFile(); err != nil {
+	s, err := g.settings()
+	if err != nil {
 		return nil, err
 	}
-	if g.envFiles == nil {
-		g.noteOtherDotenv()
-	}
-	var files []string
-	for _, e := range g.envFiles {
-		for _, part := range strings.Split(e, ",") {
-			if part = strings.TrimSpace(part); part != "" {
-				files = append(files, part)
-			}
-		}
-	}
-	if g.envFiles != nil && files == nil {
-		return nil, &usageError{Msg: "--env: no file named"}
-	}
-	return files, nil
+	return s.EnvFileList(g.note)
 }
 
-// rootDir is the project folder without parsing the Procfile: status,
-// stop and history must work even when the Procfile is broken or gone.
-func (g *globals) rootDir() string {
-	if g.root != "" {
-		return g.root
+// note prints one line of advice on stderr, once per run.
+func (g *globals) note(msg string) {
+	if g.noted == nil {
+		g.noted = map[string]bool{}
 	}
-	return filepath.Dir(g.procfilePath())
+	if !g.noted[msg] {
+		g.noted[msg] = true
+		fmt.Fprintln(os.Stderr, msg)
+	}
 }
 
 // openState opens an existing state folder; nil when there is none.

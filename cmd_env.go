@@ -25,21 +25,14 @@ and PS rules. This is the one place hiverun prints values from env files.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			g2 := *g
-			g2.noDeps = true
+			g2.cfg.NoDeps = true
 			plan, err := g2.plan(args)
 			if err != nil {
 				return err
 			}
-			p := plan.Procfile.Lookup(args[0])
-			ins := plan.InstancesOf(args[0])
-			var in *procfile.Instance
-			if len(ins) > 0 {
-				in = ins[0]
-			} else {
-				in = procfile.ResolveOne(plan, p)
-			}
-			if in == nil {
-				return fmt.Errorf("%s: could not resolve its environment", args[0])
+			in, err := plan.FirstInstance(args[0])
+			if err != nil {
+				return err
 			}
 			out := cmd.OutOrStdout()
 			for _, k := range procfile.SortedKeys(in.Env.Values) {

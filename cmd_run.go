@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"path/filepath"
 	"time"
@@ -68,7 +67,8 @@ supervisor starts what is missing, and only that is stopped afterwards.`,
 					return runcmd.Run(in.Environ, in.Env.Values["PATH"], in.Dir, []string{line})
 				}
 			}
-			root := g.root
+			// The root is taken before .foreman is read, as it always was.
+			root := g.cfg.Root
 			if root == "" {
 				root = filepath.Dir(g.procfilePath())
 			}
@@ -99,18 +99,12 @@ func procfileCommand(g *globals, name string) (*procfile.Instance, error) {
 		return nil, nil
 	}
 	g2 := *g
-	g2.noDeps = true
+	g2.cfg.NoDeps = true
 	plan, err := g2.plan([]string{name})
 	if err != nil {
 		return nil, err
 	}
-	if ins := plan.InstancesOf(name); len(ins) > 0 {
-		return ins[0], nil
-	}
-	if in := procfile.ResolveOne(plan, pf.Lookup(name)); in != nil {
-		return in, nil
-	}
-	return nil, fmt.Errorf("%s: could not resolve its environment", name)
+	return plan.FirstInstance(name)
 }
 
 // runWith boots the named processes, runs the command once they are
