@@ -115,7 +115,7 @@ func runWith(ctx context.Context, g *globals, with, args []string) error {
 		// taken over either.
 		own := *g
 		own.noReclaim = true
-		return supervise(ctx, &own, plan, names, sigs, func(o *runner.Options) { o.OnReady = func(time.Duration) { ready() } })
+		return foreground(ctx, &own, plan, names, sigs, func(o *runner.Options) { o.OnReady = func(time.Duration) { ready() } })
 	}
 	return runcmd.With(ctx, with, args, g.plan, boot)
 }

@@ -81,7 +81,7 @@ started anew.`,
 func detachedSupervise(ctx context.Context, g *globals, args []string) error {
 	plan := func() (*procfile.Plan, error) { return g.plan(args) }
 	return detach.Background(plan, func(plan *procfile.Plan, sigs chan os.Signal, logs string, ready func()) error {
-		return supervise(ctx, g, plan, args, sigs, func(o *runner.Options) {
+		return foreground(ctx, g, plan, args, sigs, func(o *runner.Options) {
 			o.OnReady = func(time.Duration) { ready() }
 			o.Reload = func(env []string) (*procfile.Plan, error) { return g.planIn(args, env) }
 			o.Stdout = io.Discard
