@@ -183,13 +183,6 @@ func (g *globals) openState() (*state.Dir, error) {
 	return state.Open(root, false)
 }
 
-// warn prints the lines foreman would drop, so a typo is never invisible.
-func warn(w io.Writer, pf *procfile.Procfile) {
-	for _, wr := range pf.Warnings {
-		fmt.Fprintf(w, "%s:%d: warning: %s\n", pf.File, wr.Line, wr.Message)
-	}
-}
-
 // useColor decides colour once, for the writer actually used.
 func (g *globals) useColor(f *os.File) bool {
 	if g.noColor || os.Getenv("NO_COLOR") != "" {

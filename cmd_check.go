@@ -34,7 +34,7 @@ means and its default: hiverun help procfile.`,
 				}
 			} else {
 				if !strict {
-					warn(os.Stderr, plan.Procfile)
+					plan.Procfile.PrintWarnings(os.Stderr)
 				}
 				status.PrintCheck(out, rep)
 			}

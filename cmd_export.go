@@ -1,10 +1,7 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -48,27 +45,7 @@ writes, and never touches other files.`,
 			if err != nil {
 				return err
 			}
-			if out == "" {
-				out = "."
-			}
-			if o.OutDir, err = filepath.Abs(out); err != nil {
-				return &usageError{Msg: fmt.Sprintf("-o %s: %v", out, err)}
-			}
-			res, err := export.Build(plan, o)
-			if err != nil {
-				return exportErr(err)
-			}
-			if err := export.Write(o.OutDir, res.App, o.Format, res.Files); err != nil {
-				return exportErr(err)
-			}
-			warn(os.Stderr, plan.Procfile)
-			for _, w := range res.Warnings {
-				fmt.Fprintf(os.Stderr, "hiverun: warning: %s (%s)\n", w, o.Format)
-			}
-			for _, f := range res.Files {
-				fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(out, f.Name))
-			}
-			return nil
+			return export.Command(cmd.OutOrStdout(), os.Stderr, plan, o, out)
 		},
 	}
 	f := cmd.Flags()
@@ -81,13 +58,4 @@ writes, and never touches other files.`,
 	f.StringVar(&o.ImageDir, "image-dir", export.DefaultImageDir, "compose, kubernetes: where the project folder is in the image")
 	f.BoolVar(&o.Strict, "strict", false, "fail on an annotation the format cannot express, instead of warning")
 	return cmd
-}
-
-// exportErr makes every refusal of the exporter a usage error: exit 2.
-func exportErr(err error) error {
-	var ee *export.Error
-	if errors.As(err, &ee) {
-		return &usageError{Msg: "export: " + ee.Msg}
-	}
-	return err
 }

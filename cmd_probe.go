@@ -2,12 +2,9 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/probe"
 )
 
@@ -36,28 +33,7 @@ writes use it to gate dependents on readiness.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := probe.Parse(args[0])
-			if err != nil {
-				return &usageError{Msg: "probe: " + err.Error()}
-			}
-			o := probe.Options{}
-			if o.Timeout, err = procfile.ParseDuration(timeout); err != nil {
-				return &usageError{Msg: fmt.Sprintf("probe: --timeout %s: %v", timeout, err)}
-			}
-			if o.Delay, err = procfile.ParseDuration(delay); err != nil {
-				return &usageError{Msg: fmt.Sprintf("probe: --delay %s: %v", delay, err)}
-			}
-			if o.Dir, err = os.Getwd(); err != nil {
-				return err
-			}
-			start := time.Now()
-			if err := probe.Wait(cmd.Context(), c, o); err != nil {
-				return err
-			}
-			if !quiet {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: ready after %s\n", c, time.Since(start).Round(time.Millisecond))
-			}
-			return nil
+			return probe.Command(cmd.Context(), cmd.OutOrStdout(), args[0], timeout, delay, quiet)
 		},
 	}
 	cmd.Flags().StringVar(&timeout, "timeout", "60s", "how long to wait (a duration or seconds)")

@@ -74,7 +74,7 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 // foreground runs plan in the foreground (runner/supervise) as the flags
 // say. more adjusts the runner's options (run --with hooks in there).
 func foreground(ctx context.Context, g *globals, plan *procfile.Plan, args []string, sigs chan os.Signal, more func(*runner.Options)) error {
-	warn(os.Stderr, plan.Procfile)
+	plan.Procfile.PrintWarnings(os.Stderr)
 	return supervise.Run(ctx, plan, sigs, supervise.Options{
 		Args:           args,
 		NoReclaim:      g.noReclaim,

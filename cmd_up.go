@@ -64,7 +64,7 @@ started anew.`,
 			if err != nil {
 				return err
 			}
-			warn(os.Stderr, plan.Procfile)
+			plan.Procfile.PrintWarnings(os.Stderr)
 			ui, _ := cmd.Flags().GetBool("ui")
 			return detach.Up(cmd.OutOrStdout(), plan, detach.Options{Wait: wait, Report: report, Deps: deps, UI: ui})
 		},
