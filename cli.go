@@ -10,6 +10,8 @@ import (
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
+	"github.com/hiverun/hiverun/cli"
+
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/state"
 )
@@ -39,29 +41,10 @@ type globals struct {
 func newRootCmd() *cobra.Command {
 	g := &globals{}
 	root := &cobra.Command{
-		Use:   "hiverun [PROCESS...]",
-		Short: "Boot a development stack from a Procfile, in dependency order",
-		Long: `hiverun runs the processes of a Procfile, like foreman start, and adds what
-hand-written start scripts do badly: dependency order (depends=), measured
-readiness (health=), optional processes, and a clean stop of everything it
-started, children of children included.
-
-Annotations are comment lines above a process, so foreman still reads the file:
-
-  # hiverun: port=8000 health=/health depends=redis timeout=30s
-  backend: python3 -m app
-
-Every annotation key, its meaning and default: hiverun help procfile.
-
-With no command, hiverun starts the named processes (all when none is named)
-plus what they depend on, in the foreground.`,
-		Example: `  hiverun                     # everything in ./Procfile
-  hiverun backend admin       # those two and what they depend on
-  hiverun -f Procfile.dev -m all=1,worker=3
-  hiverun check --json        # validate, print the plan
-  hiverun up --detach         # CI: boot in the background, return once ready
-  hiverun status              # from another terminal; then hiverun stop
-  hiverun run --with backend -- go test ./e2e/...`,
+		Use:           "hiverun [PROCESS...]",
+		Short:         "Boot a development stack from a Procfile, in dependency order",
+		Long:          cli.Help("hiverun"),
+		Example:       cli.Help("hiverun.example"),
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -96,11 +79,9 @@ plus what they depend on, in the foreground.`,
 	start := &cobra.Command{
 		Use:   "start [PROCESS...]",
 		Short: "Run the stack in the foreground (the default command)",
-		Long: `Start the named processes (all when none is named) and what they depend on,
-each as soon as its dependencies are ready, and stop everything on Ctrl-C.
-A second Ctrl-C kills at once.`,
-		Args: cobra.ArbitraryArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return startCmd(cmd, g, args) },
+		Long:  cli.Help("start"),
+		Args:  cobra.ArbitraryArgs,
+		RunE:  func(cmd *cobra.Command, args []string) error { return startCmd(cmd, g, args) },
 	}
 	root.AddCommand(start, newCheckCmd(g), newEnvCmd(g), newRunCmd(g), newStatusCmd(g), newStopCmd(g), newRestartCmd(g), newUpCmd(g), newLogsCmd(g), newHistoryCmd(g), newUICmd(g, root, start), newVersionCmd())
 	root.AddCommand(newExportCmd(g), newProbeCmd(), newProcfileHelp())

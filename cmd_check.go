@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hiverun/hiverun/cli"
+
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/status"
 )
@@ -14,13 +16,7 @@ func newCheckCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check [PROCESS...]",
 		Short: "Validate the Procfile and env files; print processes, start order, ports and checks",
-		Long: `Validate the Procfile, its annotations and the env files without starting
-anything, and print what would run: processes, start order, ports and
-readiness checks. Exit 2 on any error; with --strict also on a warning
-(a line foreman would silently drop).
-
-The annotation keys (port=, depends=, health=, timeout= ...), what each
-means and its default: hiverun help procfile.`,
+		Long:  cli.Help("check"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			plan, err := g.plan(args)
 			if err != nil {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hiverun/hiverun/cli"
+
 	"github.com/hiverun/hiverun/procfile"
 )
 
@@ -14,9 +16,7 @@ func newEnvCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "env PROCESS",
 		Short: "Show a process's final environment and where each value came from",
-		Long: `Show the environment PROCESS gets (its first instance), sorted, with where
-each value came from: an env file and line (.env:3), inherited, or the PORT
-and PS rules. This is the one place hiverun prints values from env files.`,
+		Long:  cli.Help("env"),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return &usageError{Msg: "env takes exactly one process name"}

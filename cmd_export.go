@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hiverun/hiverun/cli"
+
 	"github.com/hiverun/hiverun/runner/export"
 )
 
@@ -13,26 +15,10 @@ func newExportCmd(g *globals) *cobra.Command {
 	var o export.Options
 	var out string
 	cmd := &cobra.Command{
-		Use:   "export systemd|compose|kubernetes [PROCESS...]",
-		Short: "Write the stack as systemd units, a compose file or Kubernetes manifests",
-		Long: `Write the stack, as hiverun would run it (same selection, formation, ports
-and environment), for an engine that runs it beyond one machine, keeping
-dependencies, readiness, restart policy, stop signal and grace:
-
-  systemd      APP.target and APP-NAME.N.service units (readiness through
-               ExecStartPost=hiverun probe)
-  compose      compose.yaml, one service per process (needs --image)
-  kubernetes   APP.yaml (Deployments, Services, Jobs) and APP-secret.yaml
-               (needs --image)
-
-The .env values go only into APP.env (mode 0600) or the Secret. What a
-format cannot express is one warning line each; --strict makes it an error.
-Files are written to a temporary folder and renamed into place; exporting
-again replaces what the earlier export wrote and removes what it no longer
-writes, and never touches other files.`,
-		Example: `  hiverun export systemd -o /etc/systemd/system --user app
-  hiverun export compose --image registry.example/app:1.2 -o deploy
-  hiverun export kubernetes --image registry.example/app:1.2 -m web=3 -o k8s`,
+		Use:     "export systemd|compose|kubernetes [PROCESS...]",
+		Short:   "Write the stack as systemd units, a compose file or Kubernetes manifests",
+		Long:    cli.Help("export"),
+		Example: cli.Help("export.example"),
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return &usageError{Msg: "export: name a format: " + strings.Join(export.Formats, ", ")}

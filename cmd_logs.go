@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hiverun/hiverun/cli"
+
 	"github.com/hiverun/hiverun/runner/logs"
 )
 
@@ -16,11 +18,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "logs [-f] [-n N] [PROCESS...]",
 		Short: "Show the output of a detached stack, merged in time order",
-		Long: `Show what the processes of a detached stack (hiverun up --detach) wrote,
-prefixed as hiverun prints it, merged in time order across processes, with
-hiverun's own lines (started, ready, failed, stopping) under "hiverun". With
--f (--follow), keep following until Ctrl-C or the stack stops. Here -f means
-follow: name another Procfile with --procfile.`,
+		Long:  cli.Help("logs"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, err := g.openState()
 			if err != nil {

@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hiverun/hiverun/cli"
+
 	"github.com/hiverun/hiverun/runner/probe"
 )
 
@@ -12,20 +14,10 @@ func newProbeCmd() *cobra.Command {
 	var timeout, delay string
 	var quiet bool
 	cmd := &cobra.Command{
-		Use:   "probe CHECK",
-		Short: "Wait for one readiness check; exit 0 when it passes, 1 when it times out",
-		Long: `Wait for one check written as in a health= annotation, like wait-for-it:
-
-  http://HOST:PORT/PATH, https://…   any 2xx or 3xx answer
-  tcp://HOST:PORT                    a connection is accepted
-  exec:CMD                           CMD (run by sh -c) exits 0
-
-Exit 0 as soon as it passes; 1, with the last answer, when --timeout runs
-out; 2 on a malformed check. The units and manifests that hiverun export
-writes use it to gate dependents on readiness.`,
-		Example: `  hiverun probe http://127.0.0.1:8000/health --timeout 30s
-  hiverun probe tcp://db:5432 && ./migrate
-  hiverun probe "exec:redis-cli ping" --timeout 10s`,
+		Use:     "probe CHECK",
+		Short:   "Wait for one readiness check; exit 0 when it passes, 1 when it times out",
+		Long:    cli.Help("probe"),
+		Example: cli.Help("probe.example"),
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return &usageError{Msg: fmt.Sprintf("probe: expected one CHECK (http://…, tcp://host:port or exec:CMD), got %d arguments", len(args))}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hiverun/hiverun/cli"
+
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
 	"github.com/hiverun/hiverun/runner/runcmd"
@@ -16,37 +18,10 @@ import (
 func newRunCmd(g *globals) *cobra.Command {
 	var with []string
 	cmd := &cobra.Command{
-		Use:   "run [--with PROCESS,...] [--] COMMAND [ARG...]",
-		Short: "Run a command, or a process of the Procfile, with the stack's environment",
-		Long: `Run COMMAND with the environment the stack's processes get from the
-inherited environment and the env files, and exit with its status (as a
-shell does: 127 when it is not found, 126 when it is not executable). A
-single argument is run by the shell when it needs one ('echo $DATABASE_URL':
-in single quotes, so that your shell leaves the $ to the command).
-
-Without --with, when COMMAND is the name of a process of the Procfile, its
-command line runs instead, as foreman run does, with that process's
-environment (its PORT and PS included) in its dir=; further arguments are
-added to it. Write -- before COMMAND to run a program of that name instead.
-
-Everything after COMMAND is COMMAND's: hiverun run psql -p 5433 passes
--p 5433 to psql. hiverun's own options go before it.
-
-With --with, the named processes and what they depend on are booted first;
-COMMAND runs once they are ready, with each one's port as NAME_PORT
-(BACKEND_PORT); then the stack is stopped and hiverun exits with COMMAND's
-status. Ctrl-C goes to COMMAND first. If the stack fails to boot, COMMAND
-does not run and hiverun exits 1.
-
-When a stack already runs in this folder (up --detach, or hiverun in another
-terminal), it is used: what runs and is ready is used as it is, its
-supervisor starts what is missing, and only that is stopped afterwards.`,
-		Example: `  hiverun run env
-  hiverun run 'echo $DATABASE_URL'            # single quotes: $ is for the command
-  hiverun run -e .env.test go test ./...
-  hiverun run psql -p 5433                    # -p 5433 is psql's
-  hiverun run migrate                         # the Procfile's migrate command
-  hiverun run --with backend go test ./e2e/...`,
+		Use:     "run [--with PROCESS,...] [--] COMMAND [ARG...]",
+		Short:   "Run a command, or a process of the Procfile, with the stack's environment",
+		Long:    cli.Help("run"),
+		Example: cli.Help("run.example"),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return &usageError{Msg: "run needs a command: hiverun run COMMAND [ARG...]"}
