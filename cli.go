@@ -18,15 +18,8 @@ import (
 
 // globals are the flags every command shares (SPEC §8).
 type globals struct {
-	// flags tells which flags the command line set: those win over
-	// .foreman.
-	flags       interface{ Changed(name string) bool }
-	foremanRead bool
-	foremanErr  error
-	noted       map[string]bool
-
 	// cfg is what makes the plan, bound to the flags; .foreman fills in
-	// the rest once (settings).
+	// the others.
 	cfg procfile.Flags
 
 	noColor     bool
@@ -59,7 +52,7 @@ func newRootCmd() *cobra.Command {
 	root.SetVersionTemplate("hiverun {{.Version}}\n")
 	root.SetUsageTemplate(root.UsageTemplate() + exitCodesHelp)
 	f := root.PersistentFlags()
-	g.flags = f
+	g.cfg.Given, g.cfg.Notes = f.Changed, os.Stderr
 	f.StringVarP(&g.cfg.Procfile, "procfile", "f", "", "Procfile to read (default: Procfile in --root or the current folder)")
 	f.StringSliceVarP(&g.cfg.EnvFiles, "env", "e", nil, "env file(s) to load instead of .env (repeatable or comma-separated)")
 	f.StringVarP(&g.cfg.Formation, "formation", "m", "", "instances per process, e.g. all=1,web=2 (web=0 leaves web out)")
@@ -89,75 +82,9 @@ func newRootCmd() *cobra.Command {
 	return root
 }
 
-// settings are the flags for a plan, with .foreman read in once: a
-// broken .foreman is an error of every plan, and no obstacle to status
-// or stop.
-func (g *globals) settings() (*procfile.Flags, error) {
-	if !g.foremanRead {
-		g.foremanRead = true
-		g.foremanErr = g.cfg.ReadForeman(g.flags.Changed, g.note)
-	}
-	return &g.cfg, g.foremanErr
-}
-
-// procfilePath is the Procfile's path, even when it cannot be read.
-func (g *globals) procfilePath() string {
-	s, _ := g.settings()
-	return s.Path()
-}
-
-// rootDir is the project folder without parsing the Procfile.
-func (g *globals) rootDir() string {
-	s, _ := g.settings()
-	return s.Dir()
-}
-
-// parse reads the Procfile.
-func (g *globals) parse() (*procfile.Procfile, error) {
-	s, err := g.settings()
-	if err != nil {
-		return nil, err
-	}
-	return s.Parse()
-}
-
-// plan parses and resolves, for the given selection.
-func (g *globals) plan(selection []string) (*procfile.Plan, error) {
-	return g.planIn(selection, os.Environ())
-}
-
-// planIn is plan in another environment (a reload asked from another shell).
-func (g *globals) planIn(selection, environ []string) (*procfile.Plan, error) {
-	s, err := g.settings()
-	if err != nil {
-		return nil, err
-	}
-	return s.Plan(selection, environ, g.note)
-}
-
-// envFileList is -e's files; nil means the default .env.
-func (g *globals) envFileList() ([]string, error) {
-	s, err := g.settings()
-	if err != nil {
-		return nil, err
-	}
-	return s.EnvFileList(g.note)
-}
-
-// note prints one line of advice on stderr, once per run.
-func (g *globals) note(msg string) {
-	if g.noted == nil {
-		g.noted = map[string]bool{}
-	}
-	if !g.noted[msg] {
-		g.noted[msg] = true
-		fmt.Fprintln(os.Stderr, msg)
-	}
-}
-
 // openState opens an existing state folder; nil when there is none.
 func (g *globals) openState() (*state.Dir, error) {
-	root, err := filepath.Abs(g.rootDir())
+	root, err := filepath.Abs(g.cfg.Dir())
 	if err != nil {
 		return nil, err
 	}

@@ -17,15 +17,15 @@ func notACommand(root *cobra.Command, g *globals, args []string) error {
 	if len(args) == 0 {
 		return nil
 	}
-	pf, err := g.parse()
+	pf, err := g.cfg.Parse()
 	switch {
 	case err == nil && pf.Lookup(args[0]) != nil:
 		return nil
-	case err != nil && fileExists(g.procfilePath()):
+	case err != nil && fileExists(g.cfg.Path()):
 		// A broken Procfile may well define the word: its error comes first.
 		return nil
 	}
-	if msg := cli.NotACommand(args[0], args[1:], cli.Commands(root), g.procfilePath()); msg != "" {
+	if msg := cli.NotACommand(args[0], args[1:], cli.Commands(root), g.cfg.Path()); msg != "" {
 		return &usageError{Msg: msg}
 	}
 	return nil

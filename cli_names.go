@@ -63,7 +63,7 @@ func (g *globals) knownProcesses(names []string) error {
 	if len(names) == 0 {
 		return nil
 	}
-	pf, err := g.parse()
+	pf, err := g.cfg.Parse()
 	if err != nil {
 		pf = nil
 	}

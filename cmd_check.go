@@ -18,7 +18,7 @@ func newCheckCmd(g *globals) *cobra.Command {
 		Short: "Validate the Procfile and env files; print processes, start order, ports and checks",
 		Long:  cli.Help("check"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			plan, err := g.plan(args)
+			plan, err := g.cfg.Plan(args)
 			if err != nil {
 				return err
 			}

@@ -26,7 +26,7 @@ func newEnvCmd(g *globals) *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			g2 := *g
 			g2.cfg.NoDeps = true
-			plan, err := g2.plan(args)
+			plan, err := g2.cfg.Plan(args)
 			if err != nil {
 				return err
 			}

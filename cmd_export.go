@@ -27,7 +27,7 @@ func newExportCmd(g *globals) *cobra.Command {
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Format = args[0]
-			plan, err := g.plan(args[1:])
+			plan, err := g.cfg.Plan(args[1:])
 			if err != nil {
 				return err
 			}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -42,12 +41,8 @@ func newRunCmd(g *globals) *cobra.Command {
 					return runcmd.Run(in.Environ, in.Env.Values["PATH"], in.Dir, []string{line})
 				}
 			}
-			// The root is taken before .foreman is read, as it always was.
-			root := g.cfg.Root
-			if root == "" {
-				root = filepath.Dir(g.procfilePath())
-			}
-			files, err := g.envFileList()
+			root := g.cfg.Dir()
+			files, err := g.cfg.EnvFileList()
 			if err != nil {
 				return err
 			}
@@ -69,13 +64,13 @@ func newRunCmd(g *globals) *cobra.Command {
 // defines one, resolved as the stack would run it; nil when name is not a
 // process, or there is no Procfile to say (run works without one).
 func procfileCommand(g *globals, name string) (*procfile.Instance, error) {
-	pf, err := g.parse()
+	pf, err := g.cfg.Parse()
 	if err != nil || pf.Lookup(name) == nil {
 		return nil, nil
 	}
 	g2 := *g
 	g2.cfg.NoDeps = true
-	plan, err := g2.plan([]string{name})
+	plan, err := g2.cfg.Plan([]string{name})
 	if err != nil {
 		return nil, err
 	}
@@ -92,5 +87,5 @@ func runWith(ctx context.Context, g *globals, with, args []string) error {
 		own.noReclaim = true
 		return foreground(ctx, &own, plan, names, sigs, func(o *runner.Options) { o.OnReady = func(time.Duration) { ready() } })
 	}
-	return runcmd.With(ctx, with, args, g.plan, boot)
+	return runcmd.With(ctx, with, args, g.cfg.Plan, boot)
 }

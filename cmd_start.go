@@ -29,7 +29,7 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 	signal.Notify(sigs, proc.StopSignals...)
 	defer signal.Stop(sigs)
 
-	plan, err := g.plan(args)
+	plan, err := g.cfg.Plan(args)
 	if err != nil {
 		return err
 	}
@@ -56,7 +56,7 @@ func foreground(ctx context.Context, g *globals, plan *procfile.Plan, args []str
 		Timestamps:     !g.noTimestamp,
 		HealthInterval: g.healthInterval,
 		HealthFailures: g.healthFailures,
-		Resolve:        func(names, env []string) (*procfile.Plan, error) { return g.planIn(names, env) },
+		Resolve:        func(names, env []string) (*procfile.Plan, error) { return g.cfg.PlanIn(names, env) },
 		More:           more,
 	})
 }

@@ -24,7 +24,7 @@ func newStopCmd(g *globals) *cobra.Command {
 				return err
 			}
 			plan := func() *procfile.Plan {
-				p, _ := g.plan(nil)
+				p, _ := g.cfg.Plan(nil)
 				return p
 			}
 			msg, err := state.Stop(cmd.Context(), dir, args, plan, os.Stderr)

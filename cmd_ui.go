@@ -71,5 +71,5 @@ func serveDetachedUI(cmd *cobra.Command, g *globals) (func(), error) {
 
 // dashboard is the dashboard of this folder's stack.
 func (g *globals) dashboard() *ui.Folder {
-	return ui.NewFolder(g.rootDir, g.procfilePath, func() (*procfile.Plan, error) { return g.plan(nil) })
+	return ui.NewFolder(g.cfg.Dir, g.cfg.Path, func() (*procfile.Plan, error) { return g.cfg.Plan(nil) })
 }

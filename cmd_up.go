@@ -44,7 +44,7 @@ func newUpCmd(g *globals) *cobra.Command {
 			if err != nil || wait == 0 {
 				return &usageError{Msg: fmt.Sprintf("--wait-timeout %s: expected a duration like 5m", waitTimeout)}
 			}
-			plan, err := g.plan(args)
+			plan, err := g.cfg.Plan(args)
 			if err != nil {
 				return err
 			}
@@ -63,11 +63,11 @@ func newUpCmd(g *globals) *cobra.Command {
 
 // detachedSupervise is the background supervisor of `up --detach`.
 func detachedSupervise(ctx context.Context, g *globals, args []string) error {
-	plan := func() (*procfile.Plan, error) { return g.plan(args) }
+	plan := func() (*procfile.Plan, error) { return g.cfg.Plan(args) }
 	return detach.Background(plan, func(plan *procfile.Plan, sigs chan os.Signal, logs string, ready func()) error {
 		return foreground(ctx, g, plan, args, sigs, func(o *runner.Options) {
 			o.OnReady = func(time.Duration) { ready() }
-			o.Reload = func(env []string) (*procfile.Plan, error) { return g.planIn(args, env) }
+			o.Reload = func(env []string) (*procfile.Plan, error) { return g.cfg.PlanIn(args, env) }
 			o.Stdout = io.Discard
 			o.Live = false
 			o.LogDir = logs

@@ -3,6 +3,7 @@ package procfile
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -22,14 +23,27 @@ type Flags struct {
 	Root      string   // --root (-d)
 	NoDeps    bool
 	TTY       bool
+
+	// Given tells which flags the command line set: those win over
+	// .foreman, which fills in the others once, when first needed.
+	Given func(flag string) bool
+	// Notes receives lines of advice for the user, each line once: a
+	// .foreman setting hiverun does not read, which .env is loaded.
+	Notes io.Writer
+
+	foremanRead bool
+	foremanErr  error
+	noted       map[string]bool
 }
 
 // ForemanFile is foreman's option file, read from the current folder as
 // foreman reads it.
 const ForemanFile = ".foreman"
 
-// Path is -f, else Procfile in --root, else ./Procfile.
+// Path is -f, else Procfile in --root, else ./Procfile. A broken
+// .foreman is reported by Parse and Plan: status and stop go on.
 func (s *Flags) Path() string {
+	_ = s.foreman()
 	if s.Procfile != "" {
 		return s.Procfile
 	}
@@ -41,6 +55,7 @@ func (s *Flags) Path() string {
 
 // Dir is the project folder, known without parsing the Procfile: status,
 // stop and history must work even when the Procfile is broken or gone.
+// (Root is looked at before .foreman is read, as it always was.)
 func (s *Flags) Dir() string {
 	if s.Root != "" {
 		return s.Root
@@ -50,6 +65,9 @@ func (s *Flags) Dir() string {
 
 // Parse reads the Procfile.
 func (s *Flags) Parse() (*Procfile, error) {
+	if err := s.foreman(); err != nil {
+		return nil, err
+	}
 	name := s.Path()
 	f, err := os.Open(name)
 	if err != nil {
@@ -68,9 +86,14 @@ func (s *Flags) Parse() (*Procfile, error) {
 	return Parse(name, f)
 }
 
-// Plan parses and resolves the processes of selection in environ. note
-// receives a line of advice for the user (which .env is loaded).
-func (s *Flags) Plan(selection, environ []string, note func(string)) (*Plan, error) {
+// Plan parses and resolves the processes of selection.
+func (s *Flags) Plan(selection []string) (*Plan, error) {
+	return s.PlanIn(selection, os.Environ())
+}
+
+// PlanIn is Plan in another environment (a reload asked from another
+// shell).
+func (s *Flags) PlanIn(selection, environ []string) (*Plan, error) {
 	pf, err := s.Parse()
 	if err != nil {
 		return nil, err
@@ -83,7 +106,7 @@ func (s *Flags) Plan(selection, environ []string, note func(string)) (*Plan, err
 	if s.Port < 0 || s.Port > 65535 {
 		return nil, &Error{Msg: fmt.Sprintf("--port %d: port out of range 1-65535", s.Port)}
 	}
-	envFiles, err := s.EnvFileList(note)
+	envFiles, err := s.EnvFileList()
 	if err != nil {
 		return nil, err
 	}
@@ -101,11 +124,14 @@ func (s *Flags) Plan(selection, environ []string, note func(string)) (*Plan, err
 }
 
 // EnvFileList splits the -e values; nil means the default .env, and then
-// note is told when that is not the current folder's.
-func (s *Flags) EnvFileList(note func(string)) ([]string, error) {
+// a note says so when that is not the current folder's.
+func (s *Flags) EnvFileList() ([]string, error) {
+	if err := s.foreman(); err != nil {
+		return nil, err
+	}
 	if s.EnvFiles == nil {
 		if msg := s.otherDotenv(); msg != "" {
-			note(msg)
+			s.note(msg)
 		}
 	}
 	var files []string
@@ -139,12 +165,33 @@ func (s *Flags) otherDotenv() string {
 	}
 }
 
-// ReadForeman fills the flags the command line did not give (given
-// tells, by flag name) from .foreman in the current folder. Without it a
-// project that keeps its Procfile, port or formation there got a
-// different stack from hiverun than from foreman. note receives a line for
-// each setting hiverun does not read.
-func (s *Flags) ReadForeman(given func(flag string) bool, note func(string)) error {
+// note writes one line of advice to Notes, once.
+func (s *Flags) note(msg string) {
+	if s.noted == nil {
+		s.noted = map[string]bool{}
+	}
+	if !s.noted[msg] {
+		s.noted[msg] = true
+		if s.Notes != nil {
+			fmt.Fprintln(s.Notes, msg)
+		}
+	}
+}
+
+// foreman reads .foreman once; its error stays the answer.
+func (s *Flags) foreman() error {
+	if !s.foremanRead {
+		s.foremanRead = true
+		s.foremanErr = s.readForeman()
+	}
+	return s.foremanErr
+}
+
+// readForeman fills the flags the command line did not give from
+// .foreman in the current folder. Without it a project that keeps its
+// Procfile, port or formation there got a different stack from hiverun
+// than from foreman.
+func (s *Flags) readForeman() error {
 	data, err := os.ReadFile(ForemanFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -157,23 +204,23 @@ func (s *Flags) ReadForeman(given func(flag string) bool, note func(string)) err
 		return err
 	}
 	for _, o := range opts {
-		if err := s.applyForeman(o, given, note); err != nil {
+		if err := s.applyForeman(o); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Flags) applyForeman(o ForemanOption, given func(string) bool, note func(string)) error {
+func (s *Flags) applyForeman(o ForemanOption) error {
 	flag := o.Key
 	if flag == "concurrency" {
 		flag = "formation"
 	}
 	if !slices.Contains(ForemanFileKeys, o.Key) {
-		note(fmt.Sprintf("%s:%d: warning: hiverun does not read %q from it (it reads %s)", ForemanFile, o.Line, o.Key, strings.Join(ForemanFileKeys, ", ")))
+		s.note(fmt.Sprintf("%s:%d: warning: hiverun does not read %q from it (it reads %s)", ForemanFile, o.Line, o.Key, strings.Join(ForemanFileKeys, ", ")))
 		return nil
 	}
-	if given != nil && given(flag) {
+	if s.Given != nil && s.Given(flag) {
 		return nil
 	}
 	bad := func(err error) error {
