@@ -1,15 +1,9 @@
 package main
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/cli"
-
-	"github.com/hiverun/hiverun/procfile"
 )
 
 func newEnvCmd(g *globals) *cobra.Command {
@@ -24,9 +18,9 @@ func newEnvCmd(g *globals) *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g2 := *g
-			g2.cfg.NoDeps = true
-			plan, err := g2.cfg.Plan(args)
+			only := g.cfg
+			only.NoDeps = true
+			plan, err := only.Plan(args)
 			if err != nil {
 				return err
 			}
@@ -34,19 +28,8 @@ func newEnvCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := cmd.OutOrStdout()
-			for _, k := range procfile.SortedKeys(in.Env.Values) {
-				fmt.Fprintf(out, "%s=%s\t# %s\n", k, quoteEnv(in.Env.Values[k]), in.Env.Source[k])
-			}
+			in.Env.Show(cmd.OutOrStdout())
 			return nil
 		},
 	}
-}
-
-// quoteEnv keeps one variable on one line.
-func quoteEnv(v string) string {
-	if strings.ContainsAny(v, "\n\r\t\"'\\ #") {
-		return strconv.Quote(v)
-	}
-	return v
 }

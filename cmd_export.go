@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/cli"
-
 	"github.com/hiverun/hiverun/runner/export"
 )
 

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/cli"
-
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
 	"github.com/hiverun/hiverun/runner/runcmd"
@@ -31,26 +30,7 @@ func newRunCmd(g *globals) *cobra.Command {
 			if len(with) > 0 {
 				return runWith(cmd.Context(), g, with, args)
 			}
-			if cmd.ArgsLenAtDash() != 0 {
-				in, err := procfileCommand(g, args[0])
-				if err != nil {
-					return err
-				}
-				if in != nil {
-					line := in.Proc.Command + runcmd.ShellJoin(args[1:])
-					return runcmd.Run(in.Environ, in.Env.Values["PATH"], in.Dir, []string{line})
-				}
-			}
-			root := g.cfg.Dir()
-			files, err := g.cfg.EnvFileList()
-			if err != nil {
-				return err
-			}
-			env, err := procfile.LoadEnv(root, files, os.Environ())
-			if err != nil {
-				return err
-			}
-			return runcmd.Run(env.List(), env.Values["PATH"], root, args)
+			return runcmd.Plain(&g.cfg, args, cmd.ArgsLenAtDash() == 0)
 		},
 	}
 	cmd.Flags().StringSliceVar(&with, "with", nil, "boot these processes (and what they depend on) first, stop them after")
@@ -58,23 +38,6 @@ func newRunCmd(g *globals) *cobra.Command {
 	// foreman run.
 	cmd.Flags().SetInterspersed(false)
 	return cmd
-}
-
-// procfileCommand is the first instance of process name when the Procfile
-// defines one, resolved as the stack would run it; nil when name is not a
-// process, or there is no Procfile to say (run works without one).
-func procfileCommand(g *globals, name string) (*procfile.Instance, error) {
-	pf, err := g.cfg.Parse()
-	if err != nil || pf.Lookup(name) == nil {
-		return nil, nil
-	}
-	g2 := *g
-	g2.cfg.NoDeps = true
-	plan, err := g2.cfg.Plan([]string{name})
-	if err != nil {
-		return nil, err
-	}
-	return plan.FirstInstance(name)
 }
 
 // runWith boots the named processes, runs the command once they are

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/cli"
-
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
 	"github.com/hiverun/hiverun/runner/detach"
