@@ -1,13 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/cli"
@@ -90,18 +87,6 @@ func (g *globals) openState() (*state.Dir, error) {
 	return state.Open(root, false)
 }
 
-// useColor decides colour once, for the writer actually used.
-func (g *globals) useColor(f *os.File) bool {
-	if g.noColor || os.Getenv("NO_COLOR") != "" {
-		return false
-	}
-	return isTerminal(f)
-}
-
-func isTerminal(f *os.File) bool {
-	return isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd())
-}
-
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
@@ -112,11 +97,4 @@ func newVersionCmd() *cobra.Command {
 			return nil
 		},
 	}
-}
-
-// printJSON writes v as one indented JSON object: the --json outputs.
-func printJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
 }

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/cli"
-	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/status"
 )
 
@@ -21,23 +20,7 @@ func newCheckCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rep := status.BuildCheck(plan)
-			out := cmd.OutOrStdout()
-			if asJSON {
-				if err := printJSON(out, rep); err != nil {
-					return err
-				}
-			} else {
-				if !strict {
-					plan.Procfile.PrintWarnings(os.Stderr)
-				}
-				status.PrintCheck(out, rep)
-			}
-			if strict && len(rep.Warnings) > 0 {
-				w := rep.Warnings[0]
-				return &procfile.Error{File: plan.Procfile.File, Line: w.Line, Msg: "--strict: " + w.Message}
-			}
-			return nil
+			return status.CheckCommand(cmd.OutOrStdout(), os.Stderr, plan, asJSON, strict)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")

@@ -34,7 +34,7 @@ func newHistoryCmd(g *globals) *cobra.Command {
 			}
 			rep := status.BuildHistory(mem)
 			if asJSON {
-				return printJSON(cmd.OutOrStdout(), rep)
+				return status.PrintJSON(cmd.OutOrStdout(), rep)
 			}
 			status.PrintHistory(cmd.OutOrStdout(), rep)
 			return nil

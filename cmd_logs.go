@@ -23,7 +23,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return logs.Show(cmd.OutOrStdout(), dir, args, logs.Options{Lines: n, Follow: follow, Color: g.useColor(os.Stdout), Timestamps: !g.noTimestamp})
+			return logs.Show(cmd.OutOrStdout(), dir, args, logs.Options{Lines: n, Follow: follow, Color: cli.Color(g.noColor, os.Stdout), Timestamps: !g.noTimestamp})
 		},
 	}
 	// -f means follow here, as in tail and docker compose; main turns it

@@ -52,7 +52,7 @@ func foreground(ctx context.Context, g *globals, plan *procfile.Plan, args []str
 		Args:           args,
 		NoReclaim:      g.noReclaim,
 		Force:          g.force,
-		Color:          g.useColor(os.Stdout),
+		Color:          cli.Color(g.noColor, os.Stdout),
 		Timestamps:     !g.noTimestamp,
 		HealthInterval: g.healthInterval,
 		HealthFailures: g.healthFailures,

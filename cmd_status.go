@@ -19,22 +19,7 @@ func newStatusCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rep, err := status.Build(dir)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				if err := printJSON(out, rep); err != nil {
-					return err
-				}
-			} else {
-				status.Print(out, rep)
-			}
-			if !rep.OK {
-				return &codeError{Code: exitFailed}
-			}
-			return nil
+			return status.StatusCommand(cmd.OutOrStdout(), dir, asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
