@@ -37,7 +37,7 @@ func newRootCmd() *cobra.Command {
 		Args:          cobra.ArbitraryArgs,
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       versionString(),
+		Version:       cli.Version(version),
 	}
 	root.RunE = func(cmd *cobra.Command, args []string) error {
 		if err := notACommand(root, g, args); err != nil {
@@ -93,7 +93,7 @@ func newVersionCmd() *cobra.Command {
 		Short: "Print hiverun's version",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			fmt.Fprintln(cmd.OutOrStdout(), "hiverun "+versionString())
+			fmt.Fprintln(cmd.OutOrStdout(), "hiverun "+cli.Version(version))
 			return nil
 		},
 	}

@@ -15,11 +15,6 @@ import (
 	"github.com/hiverun/hiverun/runner/supervise"
 )
 
-// version is set at build time with -ldflags "-X main.version=…".
-var version = ""
-
-func versionString() string { return cli.Version(version) }
-
 func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 	// Signals are taken first of all: a Ctrl-C during parsing or the
 	// first starts must still stop what was started. (A process that
