@@ -58,3 +58,27 @@ func PrintJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
 }
+
+// HistoryCommand is `hiverun history` on dir (nil when nothing ran
+// here): past startups on out, as a table or one JSON object. draw, when
+// not nil, replaces the report (--svg: the waterfall is runner/ui's,
+// which imports this package); memory.json is read first either way, so
+// that a corrupt one is reported and set aside as by every command.
+func HistoryCommand(out io.Writer, dir *state.Dir, asJSON bool, draw func() error) error {
+	var mem *state.Memory
+	if dir != nil {
+		var err error
+		if mem, err = dir.LoadMemory(); err != nil {
+			return err
+		}
+	}
+	if draw != nil {
+		return draw()
+	}
+	rep := BuildHistory(mem)
+	if asJSON {
+		return PrintJSON(out, rep)
+	}
+	PrintHistory(out, rep)
+	return nil
+}
