@@ -26,10 +26,7 @@ func newRestartCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if dir == nil {
-				return state.ErrNoSupervisor
-			}
-			msg, err := dir.Request("restart", args, deps)
+			msg, err := state.Restart(dir, args, deps)
 			if err != nil {
 				return err
 			}
