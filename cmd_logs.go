@@ -26,7 +26,7 @@ func newLogsCmd(g *globals) *cobra.Command {
 			return logs.Show(cmd.OutOrStdout(), dir, args, logs.Options{Lines: n, Follow: follow, Color: cli.Color(g.noColor, os.Stdout), Timestamps: !g.noTimestamp})
 		},
 	}
-	// -f means follow here, as in tail and docker compose; main turns it
+	// -f means follow here, as in tail and docker compose; cli.Spellings turns it
 	// into --follow, since -f is also the common --procfile.
 	cmd.Flags().BoolVar(&follow, "follow", false, "keep printing new lines (-f)")
 	cmd.Flags().IntVarP(&n, "lines", "n", 100, "how many of the last lines to show")
