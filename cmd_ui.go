@@ -1,15 +1,11 @@
 package main
 
 import (
-	"fmt"
-	"os/signal"
-
 	"github.com/spf13/cobra"
 
 	"github.com/hiverun/hiverun/cli"
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/detach"
-	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/ui"
 )
 
@@ -22,14 +18,7 @@ func newUICmd(g *globals, runners ...*cobra.Command) *cobra.Command {
 		Example: cli.Help("ui.example"),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), proc.StopSignals...)
-			defer stop()
-			srv, err := ui.New(g.dashboard(), ui.Options{Port: port})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "hiverun: the dashboard is at %s (Ctrl-C stops it, not the stack)\n", srv.URL())
-			return srv.Serve(ctx)
+			return ui.Command(cmd.Context(), cmd.OutOrStdout(), g.dashboard(), port)
 		},
 	}
 	cmd.Flags().IntVar(&port, "ui-port", 0, "port on 127.0.0.1 (default: a free one)")
