@@ -228,11 +228,3 @@ func dropReason(line string) string {
 		return fmt.Sprintf("invalid process name %q, foreman ignores this line; %s", name, want)
 	}
 }
-
-// PrintWarnings writes the lines foreman would drop, one FILE:LINE:
-// warning each, so that a typo is never invisible.
-func (pf *Procfile) PrintWarnings(w io.Writer) {
-	for _, wr := range pf.Warnings {
-		fmt.Fprintf(w, "%s:%d: warning: %s\n", pf.File, wr.Line, wr.Message)
-	}
-}
