@@ -12,7 +12,6 @@ import (
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
 	"github.com/hiverun/hiverun/runner/proc"
-	"github.com/hiverun/hiverun/runner/supervise"
 )
 
 func startCmd(cmd *cobra.Command, g *globals, args []string) error {
@@ -39,11 +38,11 @@ func startCmd(cmd *cobra.Command, g *globals, args []string) error {
 	return foreground(cmd.Context(), g, plan, args, sigs, nil)
 }
 
-// foreground runs plan in the foreground (runner/supervise) as the flags
+// foreground runs plan in the foreground (runner.Foreground) as the flags
 // say. more adjusts the runner's options (run --with hooks in there).
 func foreground(ctx context.Context, g *globals, plan *procfile.Plan, args []string, sigs chan os.Signal, more func(*runner.Options)) error {
 	plan.Procfile.PrintWarnings(os.Stderr)
-	return supervise.Run(ctx, plan, sigs, supervise.Options{
+	return runner.Foreground(ctx, plan, sigs, runner.ForegroundOptions{
 		Args:           args,
 		NoReclaim:      g.noReclaim,
 		Force:          g.force,

@@ -1,10 +1,10 @@
-// Package supervise runs a plan in the foreground with everything around
-// the runner: the state folder, reclaim of an earlier stack, memory, the
-// control channel, the reaper. It is the one place where runner and
-// runner/state meet (runner never imports state, state never imports
-// runner); hiverun start, run --with and up --detach's background
-// supervisor all go through it.
-package supervise
+package runner
+
+// This file is the foreground supervisor, Run with everything around it
+// that lives in the state folder, for hiverun start, run --with and up
+// --detach's background supervisor. It is the one place where the runner
+// meets runner/state: here rather than in a package of its own under
+// runner/, which would import its parent; state never imports runner.
 
 import (
 	"context"
@@ -16,15 +16,14 @@ import (
 	"golang.org/x/term"
 
 	"github.com/hiverun/hiverun/procfile"
-	"github.com/hiverun/hiverun/runner"
 	"github.com/hiverun/hiverun/runner/exitcode"
 	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
 )
 
-// Options are the command line's say in a supervised run.
-type Options struct {
+// ForegroundOptions are the command line's say in a supervised run.
+type ForegroundOptions struct {
 	Args      []string // the selection as given, recorded in memory.json
 	NoReclaim bool
 	Force     bool
@@ -40,11 +39,13 @@ type Options struct {
 	Resolve func(names, env []string) (*procfile.Plan, error)
 	// More adjusts the runner's options last (run --with and up --detach
 	// hook in there).
-	More func(*runner.Options)
+	More func(*Options)
 }
 
-// Run runs plan until it ends; sigs are the signals that stop it.
-func Run(ctx context.Context, plan *procfile.Plan, sigs chan os.Signal, o Options) error {
+// Foreground runs plan until it ends, with its state folder (reclaim of
+// an earlier stack, memory.json, the control channel) and the reaper;
+// sigs are the signals that stop it.
+func Foreground(ctx context.Context, plan *procfile.Plan, sigs chan os.Signal, o ForegroundOptions) error {
 	dir, err := state.Open(plan.Root, true)
 	if err != nil {
 		return err
@@ -96,7 +97,7 @@ func Run(ctx context.Context, plan *procfile.Plan, sigs chan os.Signal, o Option
 	}
 	ctx, sigs2, stopExplain := state.ExplainSignals(ctx, dir, sigs)
 	defer stopExplain()
-	opts := runner.Options{
+	opts := Options{
 		Signals:  sigs2,
 		Reaper:   reaper,
 		Journal:  store,
@@ -109,15 +110,15 @@ func Run(ctx context.Context, plan *procfile.Plan, sigs chan os.Signal, o Option
 		HealthFailures: o.HealthFailures,
 		Resolve:        o.Resolve,
 	}
-	output(&opts, o)
+	foregroundOutput(&opts, o)
 	if o.More != nil {
 		o.More(&opts)
 	}
-	return runner.Run(ctx, plan, opts)
+	return Run(ctx, plan, opts)
 }
 
-// output is the foreground's: stdout, live on a terminal that can.
-func output(opts *runner.Options, o Options) {
+// foregroundOutput is stdout, live on a terminal that can.
+func foregroundOutput(opts *Options, o ForegroundOptions) {
 	stdout := os.Stdout
 	fd := stdout.Fd()
 	opts.Stdout = stdout
