@@ -1,114 +1,14 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"strings"
-
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
+
+	"github.com/hiverun/hiverun/cli"
 )
 
-// spellings rewrites the short options that mean something else in one
-// command, before cobra reads them:
-//
-//   - -d is --root, as foreman spells it, except in a command with a -d
-//     of its own: up, where it is --detach as in docker compose;
-//   - in logs, -f is --follow as in tail, elsewhere --procfile.
-//
-// It walks the arguments as cobra does (flags, their values, the command
-// words) so that a flag's value is never taken for a command, and it
-// leaves alone everything after `--` and, in run, everything from the
-// command on: those belong to the command (`hiverun run psql -d app`).
-func spellings(root *cobra.Command, args []string) []string {
-	out := make([]string, 0, len(args))
-	cmd, positional := root, false
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			return append(out, args[i:]...)
-		}
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			if !positional {
-				if sub := subcommand(cmd, a); sub != nil {
-					cmd = sub
-					out = append(out, a)
-					continue
-				}
-			}
-			positional = true
-			if cmd.Name() == "run" {
-				return append(out, args[i:]...)
-			}
-			out = append(out, a)
-			continue
-		}
-		ownD := cmd.Flags().ShorthandLookup("d") != nil
-		switch {
-		case a == "-d" && !ownD:
-			a = "--root"
-		case strings.HasPrefix(a, "-d=") && !ownD:
-			a = "--root=" + a[len("-d="):]
-		case a == "-f" && cmd.Name() == "logs":
-			a = "--follow"
-		}
-		out = append(out, a)
-		if takesNext(cmd, a) && i+1 < len(args) {
-			i++
-			out = append(out, args[i])
-		}
-	}
-	return out
-}
-
-// subcommand is cmd's subcommand named (or aliased) word, if any.
-func subcommand(cmd *cobra.Command, word string) *cobra.Command {
-	for _, c := range cmd.Commands() {
-		if c.Name() == word || c.HasAlias(word) {
-			return c
-		}
-	}
-	return nil
-}
-
-// takesNext tells whether flag a (as written) takes the next argument as
-// its value: a flag that needs a value and was not given one with = or
-// glued to its shorthand (-p5000).
-func takesNext(cmd *cobra.Command, a string) bool {
-	var f *pflag.Flag
-	if name, ok := strings.CutPrefix(a, "--"); ok {
-		if strings.Contains(name, "=") {
-			return false
-		}
-		f = lookupFlag(cmd, name, "")
-	} else {
-		short := a[1:]
-		if len(short) != 1 {
-			return false
-		}
-		f = lookupFlag(cmd, "", short)
-	}
-	return f != nil && f.NoOptDefVal == ""
-}
-
-// lookupFlag finds a flag of cmd or one it inherits, by name or shorthand.
-func lookupFlag(cmd *cobra.Command, name, short string) *pflag.Flag {
-	for _, fs := range []*pflag.FlagSet{cmd.Flags(), cmd.InheritedFlags()} {
-		if name != "" {
-			if f := fs.Lookup(name); f != nil {
-				return f
-			}
-		} else if f := fs.ShorthandLookup(short); f != nil {
-			return f
-		}
-	}
-	return nil
-}
-
-// flagError makes every flag mistake bad usage (exit 2), and says a
-// malformed number in the user's words: `--port abc: not a number`, not
-// strconv's. A flag unknown after a mistyped command (`hiverun stauts
-// --json`) is the command's mistake: that is the one to tell.
+// flagError makes every flag mistake bad usage (exit 2). A flag unknown
+// after a mistyped command (`hiverun stauts --json`) is the command's
+// mistake: that is the one to tell.
 func flagError(g *globals) func(*cobra.Command, error) error {
 	return func(cmd *cobra.Command, err error) error {
 		if !cmd.HasParent() {
@@ -116,18 +16,6 @@ func flagError(g *globals) func(*cobra.Command, error) error {
 				return werr
 			}
 		}
-		return numberError(err)
+		return &usageError{Msg: cli.FlagMessage(err)}
 	}
-}
-
-func numberError(err error) error {
-	var iv *pflag.InvalidValueError
-	if errors.As(err, &iv) {
-		f := iv.GetFlag()
-		switch f.Value.Type() {
-		case "int", "int64", "uint", "uint16", "float64":
-			return &usageError{Msg: fmt.Sprintf("--%s %s: not a number", f.Name, iv.GetValue())}
-		}
-	}
-	return &usageError{Msg: err.Error()}
 }

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hiverun/hiverun/runner/state"
+	"github.com/hiverun/hiverun/runner/status"
 )
 
 // guardArgs wraps the argument check of every command: a process name
@@ -60,67 +57,19 @@ func processArgs(cmd *cobra.Command, args []string) []string {
 	return nil
 }
 
-// knownProcesses fails on the first name that is neither a process of the
-// Procfile nor one of the stack recorded here (which may have been started
-// from an earlier Procfile). With neither to ask, there is nothing to say.
+// knownProcesses checks names against the Procfile and the stack
+// recorded here; neither is read when no name is given.
 func (g *globals) knownProcesses(names []string) error {
 	if len(names) == 0 {
 		return nil
 	}
-	known := map[string]bool{}
-	var list []string
-	add := func(n string) {
-		if !known[n] {
-			known[n] = true
-			list = append(list, n)
-		}
+	pf, err := g.cfg.Parse()
+	if err != nil {
+		pf = nil
 	}
-	if pf, err := g.parse(); err == nil {
-		for _, p := range pf.Processes {
-			add(p.Name)
-		}
+	var recorded []string
+	if dir, err := g.openState(); err == nil && dir != nil {
+		recorded = dir.RecordedProcesses()
 	}
-	fromProcfile := len(list)
-	for _, n := range g.recordedProcesses() {
-		add(n)
-	}
-	if len(known) == 0 {
-		return nil
-	}
-	for _, n := range names {
-		base, _, _ := strings.Cut(n, ".")
-		if known[n] || known[base] {
-			continue
-		}
-		if len(list) == fromProcfile {
-			return &usageError{Msg: fmt.Sprintf("unknown process %q (the Procfile defines: %s)", n, strings.Join(list, ", "))}
-		}
-		sort.Strings(list)
-		return &usageError{Msg: fmt.Sprintf("unknown process %q (known here: %s)", n, strings.Join(list, ", "))}
-	}
-	return nil
-}
-
-// recordedProcesses are the processes memory.json and the pidfiles name.
-// It reads them without LoadMemory, which would move a corrupt file aside
-// before the command itself could say so.
-func (g *globals) recordedProcesses() []string {
-	dir, err := g.openState()
-	if err != nil || dir == nil {
-		return nil
-	}
-	var out []string
-	if data, err := dir.ReadFile("memory.json"); err == nil {
-		var mem state.Memory
-		if json.Unmarshal(data, &mem) == nil {
-			for _, in := range mem.Instances {
-				out = append(out, in.Process)
-			}
-		}
-	}
-	for _, pf := range dir.ReadPids() {
-		base, _, _ := strings.Cut(pf.Name, ".")
-		out = append(out, base)
-	}
-	return out
+	return status.KnownNames(pf, recorded, names)
 }

@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/cli"
 	"github.com/hiverun/hiverun/runner/status"
 )
 
@@ -14,35 +14,13 @@ func newCheckCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "check [PROCESS...]",
 		Short: "Validate the Procfile and env files; print processes, start order, ports and checks",
-		Long: `Validate the Procfile, its annotations and the env files without starting
-anything, and print what would run: processes, start order, ports and
-readiness checks. Exit 2 on any error; with --strict also on a warning
-(a line foreman would silently drop).
-
-The annotation keys (port=, depends=, health=, timeout= ...), what each
-means and its default: hiverun help procfile.`,
+		Long:  cli.Help("check"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			plan, err := g.plan(args)
+			plan, err := g.cfg.Plan(args)
 			if err != nil {
 				return err
 			}
-			rep := status.BuildCheck(plan)
-			out := cmd.OutOrStdout()
-			if asJSON {
-				if err := printJSON(out, rep); err != nil {
-					return err
-				}
-			} else {
-				if !strict {
-					warn(os.Stderr, plan.Procfile)
-				}
-				status.PrintCheck(out, rep)
-			}
-			if strict && len(rep.Warnings) > 0 {
-				w := rep.Warnings[0]
-				return &procfile.Error{File: plan.Procfile.File, Line: w.Line, Msg: "--strict: " + w.Message}
-			}
-			return nil
+			return status.CheckCommand(cmd.OutOrStdout(), os.Stderr, plan, asJSON, strict)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")

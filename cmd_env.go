@@ -1,22 +1,16 @@
 package main
 
 import (
-	"fmt"
-	"strconv"
-	"strings"
-
 	"github.com/spf13/cobra"
 
-	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/cli"
 )
 
 func newEnvCmd(g *globals) *cobra.Command {
 	return &cobra.Command{
 		Use:   "env PROCESS",
 		Short: "Show a process's final environment and where each value came from",
-		Long: `Show the environment PROCESS gets (its first instance), sorted, with where
-each value came from: an env file and line (.env:3), inherited, or the PORT
-and PS rules. This is the one place hiverun prints values from env files.`,
+		Long:  cli.Help("env"),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return &usageError{Msg: "env takes exactly one process name"}
@@ -24,36 +18,18 @@ and PS rules. This is the one place hiverun prints values from env files.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g2 := *g
-			g2.noDeps = true
-			plan, err := g2.plan(args)
+			only := g.cfg
+			only.NoDeps = true
+			plan, err := only.Plan(args)
 			if err != nil {
 				return err
 			}
-			p := plan.Procfile.Lookup(args[0])
-			ins := plan.InstancesOf(args[0])
-			var in *procfile.Instance
-			if len(ins) > 0 {
-				in = ins[0]
-			} else {
-				in = procfile.ResolveOne(plan, p)
+			in, err := plan.FirstInstance(args[0])
+			if err != nil {
+				return err
 			}
-			if in == nil {
-				return fmt.Errorf("%s: could not resolve its environment", args[0])
-			}
-			out := cmd.OutOrStdout()
-			for _, k := range procfile.SortedKeys(in.Env.Values) {
-				fmt.Fprintf(out, "%s=%s\t# %s\n", k, quoteEnv(in.Env.Values[k]), in.Env.Source[k])
-			}
+			in.Env.Show(cmd.OutOrStdout())
 			return nil
 		},
 	}
-}
-
-// quoteEnv keeps one variable on one line.
-func quoteEnv(v string) string {
-	if strings.ContainsAny(v, "\n\r\t\"'\\ #") {
-		return strconv.Quote(v)
-	}
-	return v
 }

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/hiverun/hiverun/cli"
 	"github.com/hiverun/hiverun/runner/export"
 )
 
@@ -16,26 +14,10 @@ func newExportCmd(g *globals) *cobra.Command {
 	var o export.Options
 	var out string
 	cmd := &cobra.Command{
-		Use:   "export systemd|compose|kubernetes [PROCESS...]",
-		Short: "Write the stack as systemd units, a compose file or Kubernetes manifests",
-		Long: `Write the stack, as hiverun would run it (same selection, formation, ports
-and environment), for an engine that runs it beyond one machine, keeping
-dependencies, readiness, restart policy, stop signal and grace:
-
-  systemd      APP.target and APP-NAME.N.service units (readiness through
-               ExecStartPost=hiverun probe)
-  compose      compose.yaml, one service per process (needs --image)
-  kubernetes   APP.yaml (Deployments, Services, Jobs) and APP-secret.yaml
-               (needs --image)
-
-The .env values go only into APP.env (mode 0600) or the Secret. What a
-format cannot express is one warning line each; --strict makes it an error.
-Files are written to a temporary folder and renamed into place; exporting
-again replaces what the earlier export wrote and removes what it no longer
-writes, and never touches other files.`,
-		Example: `  hiverun export systemd -o /etc/systemd/system --user app
-  hiverun export compose --image registry.example/app:1.2 -o deploy
-  hiverun export kubernetes --image registry.example/app:1.2 -m web=3 -o k8s`,
+		Use:     "export systemd|compose|kubernetes [PROCESS...]",
+		Short:   "Write the stack as systemd units, a compose file or Kubernetes manifests",
+		Long:    cli.Help("export"),
+		Example: cli.Help("export.example"),
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return &usageError{Msg: "export: name a format: " + strings.Join(export.Formats, ", ")}
@@ -44,31 +26,11 @@ writes, and never touches other files.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Format = args[0]
-			plan, err := g.plan(args[1:])
+			plan, err := g.cfg.Plan(args[1:])
 			if err != nil {
 				return err
 			}
-			if out == "" {
-				out = "."
-			}
-			if o.OutDir, err = filepath.Abs(out); err != nil {
-				return &usageError{Msg: fmt.Sprintf("-o %s: %v", out, err)}
-			}
-			res, err := export.Build(plan, o)
-			if err != nil {
-				return exportErr(err)
-			}
-			if err := export.Write(o.OutDir, res.App, o.Format, res.Files); err != nil {
-				return exportErr(err)
-			}
-			warn(os.Stderr, plan.Procfile)
-			for _, w := range res.Warnings {
-				fmt.Fprintf(os.Stderr, "hiverun: warning: %s (%s)\n", w, o.Format)
-			}
-			for _, f := range res.Files {
-				fmt.Fprintln(cmd.OutOrStdout(), filepath.Join(out, f.Name))
-			}
-			return nil
+			return export.Command(cmd.OutOrStdout(), os.Stderr, plan, o, out)
 		},
 	}
 	f := cmd.Flags()
@@ -81,13 +43,4 @@ writes, and never touches other files.`,
 	f.StringVar(&o.ImageDir, "image-dir", export.DefaultImageDir, "compose, kubernetes: where the project folder is in the image")
 	f.BoolVar(&o.Strict, "strict", false, "fail on an annotation the format cannot express, instead of warning")
 	return cmd
-}
-
-// exportErr makes every refusal of the exporter a usage error: exit 2.
-func exportErr(err error) error {
-	var ee *export.Error
-	if errors.As(err, &ee) {
-		return &usageError{Msg: "export: " + ee.Msg}
-	}
-	return err
 }

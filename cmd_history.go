@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/hiverun/hiverun/runner/state"
 	"github.com/hiverun/hiverun/runner/status"
 	"github.com/hiverun/hiverun/runner/ui"
 )
@@ -23,21 +22,11 @@ func newHistoryCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var mem *state.Memory
-			if dir != nil {
-				if mem, err = dir.LoadMemory(); err != nil {
-					return err
-				}
-			}
+			var draw func() error
 			if svg != "" {
-				return ui.WriteBootSVG(svg, dir, boot)
+				draw = func() error { return ui.WriteBootSVG(svg, dir, boot) }
 			}
-			rep := status.BuildHistory(mem)
-			if asJSON {
-				return printJSON(cmd.OutOrStdout(), rep)
-			}
-			status.PrintHistory(cmd.OutOrStdout(), rep)
-			return nil
+			return status.HistoryCommand(cmd.OutOrStdout(), dir, asJSON, draw)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")

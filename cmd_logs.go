@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hiverun/hiverun/cli"
 	"github.com/hiverun/hiverun/runner/logs"
 )
 
@@ -16,20 +17,16 @@ func newLogsCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "logs [-f] [-n N] [PROCESS...]",
 		Short: "Show the output of a detached stack, merged in time order",
-		Long: `Show what the processes of a detached stack (hiverun up --detach) wrote,
-prefixed as hiverun prints it, merged in time order across processes, with
-hiverun's own lines (started, ready, failed, stopping) under "hiverun". With
--f (--follow), keep following until Ctrl-C or the stack stops. Here -f means
-follow: name another Procfile with --procfile.`,
+		Long:  cli.Help("logs"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			dir, err := g.openState()
 			if err != nil {
 				return err
 			}
-			return logs.Show(cmd.OutOrStdout(), dir, args, logs.Options{Lines: n, Follow: follow, Color: g.useColor(os.Stdout), Timestamps: !g.noTimestamp})
+			return logs.Show(cmd.OutOrStdout(), dir, args, logs.Options{Lines: n, Follow: follow, Color: cli.Color(g.noColor, os.Stdout), Timestamps: !g.noTimestamp})
 		},
 	}
-	// -f means follow here, as in tail and docker compose; main turns it
+	// -f means follow here, as in tail and docker compose; cli.Spellings turns it
 	// into --follow, since -f is also the common --procfile.
 	cmd.Flags().BoolVar(&follow, "follow", false, "keep printing new lines (-f)")
 	cmd.Flags().IntVarP(&n, "lines", "n", 100, "how many of the last lines to show")

@@ -2,12 +2,10 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/cli"
 	"github.com/hiverun/hiverun/runner/probe"
 )
 
@@ -15,20 +13,10 @@ func newProbeCmd() *cobra.Command {
 	var timeout, delay string
 	var quiet bool
 	cmd := &cobra.Command{
-		Use:   "probe CHECK",
-		Short: "Wait for one readiness check; exit 0 when it passes, 1 when it times out",
-		Long: `Wait for one check written as in a health= annotation, like wait-for-it:
-
-  http://HOST:PORT/PATH, https://…   any 2xx or 3xx answer
-  tcp://HOST:PORT                    a connection is accepted
-  exec:CMD                           CMD (run by sh -c) exits 0
-
-Exit 0 as soon as it passes; 1, with the last answer, when --timeout runs
-out; 2 on a malformed check. The units and manifests that hiverun export
-writes use it to gate dependents on readiness.`,
-		Example: `  hiverun probe http://127.0.0.1:8000/health --timeout 30s
-  hiverun probe tcp://db:5432 && ./migrate
-  hiverun probe "exec:redis-cli ping" --timeout 10s`,
+		Use:     "probe CHECK",
+		Short:   "Wait for one readiness check; exit 0 when it passes, 1 when it times out",
+		Long:    cli.Help("probe"),
+		Example: cli.Help("probe.example"),
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return &usageError{Msg: fmt.Sprintf("probe: expected one CHECK (http://…, tcp://host:port or exec:CMD), got %d arguments", len(args))}
@@ -36,28 +24,7 @@ writes use it to gate dependents on readiness.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := probe.Parse(args[0])
-			if err != nil {
-				return &usageError{Msg: "probe: " + err.Error()}
-			}
-			o := probe.Options{}
-			if o.Timeout, err = procfile.ParseDuration(timeout); err != nil {
-				return &usageError{Msg: fmt.Sprintf("probe: --timeout %s: %v", timeout, err)}
-			}
-			if o.Delay, err = procfile.ParseDuration(delay); err != nil {
-				return &usageError{Msg: fmt.Sprintf("probe: --delay %s: %v", delay, err)}
-			}
-			if o.Dir, err = os.Getwd(); err != nil {
-				return err
-			}
-			start := time.Now()
-			if err := probe.Wait(cmd.Context(), c, o); err != nil {
-				return err
-			}
-			if !quiet {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s: ready after %s\n", c, time.Since(start).Round(time.Millisecond))
-			}
-			return nil
+			return probe.Command(cmd.Context(), cmd.OutOrStdout(), args[0], timeout, delay, quiet)
 		},
 	}
 	cmd.Flags().StringVar(&timeout, "timeout", "60s", "how long to wait (a duration or seconds)")

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hiverun/hiverun/cli"
 	"github.com/hiverun/hiverun/runner/state"
 )
 
@@ -13,10 +14,7 @@ func newRestartCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "restart PROCESS...",
 		Short: "Restart processes of the running stack",
-		Long: `Restart the named processes (web, or one instance: web.2) of the stack running
-in this folder: each is stopped with its stop signal and started again, and
-the command returns once it is ready again. What depends on them is left
-alone unless --deps is given.`,
+		Long:  cli.Help("restart"),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return &usageError{Msg: "restart needs process names"}
@@ -28,10 +26,7 @@ alone unless --deps is given.`,
 			if err != nil {
 				return err
 			}
-			if dir == nil {
-				return state.ErrNoSupervisor
-			}
-			msg, err := dir.Request("restart", args, deps)
+			msg, err := state.Restart(dir, args, deps)
 			if err != nil {
 				return err
 			}

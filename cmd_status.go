@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/hiverun/hiverun/cli"
 	"github.com/hiverun/hiverun/runner/status"
 )
 
@@ -11,33 +12,14 @@ func newStatusCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show what is running: state, pid, port, health, uptime, CPU and memory",
-		Long: `Show each instance of the stack started in this folder, whether its
-supervisor is alive (in another terminal) or was killed (its processes are
-then shown as orphaned). HEALTH is the last check and when it ran. Exit 0
-when every required process is up and ready (or stopped on request with
-` + "`hiverun stop PROC`" + `), 1 otherwise, so scripts can wait on it.`,
-		Args: cobra.NoArgs,
+		Long:  cli.Help("status"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := g.openState()
 			if err != nil {
 				return err
 			}
-			rep, err := status.Build(dir)
-			if err != nil {
-				return err
-			}
-			out := cmd.OutOrStdout()
-			if asJSON {
-				if err := printJSON(out, rep); err != nil {
-					return err
-				}
-			} else {
-				status.Print(out, rep)
-			}
-			if !rep.OK {
-				return &codeError{Code: exitFailed}
-			}
-			return nil
+			return status.StatusCommand(cmd.OutOrStdout(), dir, asJSON)
 		},
 	}
 	cmd.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")

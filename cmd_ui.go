@@ -1,44 +1,24 @@
 package main
 
 import (
-	"fmt"
-	"os/signal"
-
 	"github.com/spf13/cobra"
 
+	"github.com/hiverun/hiverun/cli"
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/detach"
-	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/ui"
 )
 
 func newUICmd(g *globals, runners ...*cobra.Command) *cobra.Command {
 	var port int
 	cmd := &cobra.Command{
-		Use:   "ui",
-		Short: "Serve a live dashboard of the stack on 127.0.0.1 (process table, boot waterfall, output, restart/stop)",
-		Long: `Serve one page on 127.0.0.1 showing the stack of this folder as status does,
-updated live: each process's state, pid, port, health, uptime, restarts, CPU
-and memory; the waterfall of the current boot; the dependency graph; each
-process's output (of a detached stack); and restart and stop buttons.
-
-The address printed carries a random token: only who can read it can open
-the page. Nothing from .env is shown. Ctrl-C stops the dashboard, not the
-stack. --ui on hiverun (start) and up --detach serves the same page from
-the supervisor.`,
-		Example: `  hiverun up --detach && hiverun ui
-  hiverun ui --ui-port 8765
-  hiverun --ui                # run the stack and its dashboard`,
-		Args: cobra.NoArgs,
+		Use:     "ui",
+		Short:   "Serve a live dashboard of the stack on 127.0.0.1 (process table, boot waterfall, output, restart/stop)",
+		Long:    cli.Help("ui"),
+		Example: cli.Help("ui.example"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx, stop := signal.NotifyContext(cmd.Context(), proc.StopSignals...)
-			defer stop()
-			srv, err := ui.New(g.dashboard(), ui.Options{Port: port})
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "hiverun: the dashboard is at %s (Ctrl-C stops it, not the stack)\n", srv.URL())
-			return srv.Serve(ctx)
+			return ui.Command(cmd.Context(), cmd.OutOrStdout(), g.dashboard(), port)
 		},
 	}
 	cmd.Flags().IntVar(&port, "ui-port", 0, "port on 127.0.0.1 (default: a free one)")
@@ -79,5 +59,5 @@ func serveDetachedUI(cmd *cobra.Command, g *globals) (func(), error) {
 
 // dashboard is the dashboard of this folder's stack.
 func (g *globals) dashboard() *ui.Folder {
-	return ui.NewFolder(g.rootDir, g.procfilePath, func() (*procfile.Plan, error) { return g.plan(nil) })
+	return ui.NewFolder(g.cfg.Dir, g.cfg.Path, func() (*procfile.Plan, error) { return g.cfg.Plan(nil) })
 }

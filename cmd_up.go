@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hiverun/hiverun/cli"
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
 	"github.com/hiverun/hiverun/runner/detach"
@@ -22,28 +23,10 @@ func newUpCmd(g *globals) *cobra.Command {
 		report      string
 	)
 	cmd := &cobra.Command{
-		Use:   "up --detach [PROCESS...]",
-		Short: "Boot the stack in the background and return once it is ready (for CI)",
-		Long: `Boot the named processes (all when none is named) and what they depend on in
-a background supervisor that outlives this shell and terminal, and return 0
-once every one is ready; or return 1 with the failing process's name and
-last 20 lines, leaving nothing running. Each process's output goes to
-.hiverun/logs/NAME.N.log (see hiverun logs). Stop it with hiverun stop.
-
-Run again while the stack is up, it compares each process with what it was
-started with. With nothing changed it returns at once. Otherwise the running
-supervisor restarts the processes whose command, environment, dir, port,
-health, tty, timeout, delay, optional, oneshot, depends or clean changed
-(and starts those that are not running), applies a changed restart, grace
-or signal to the running process without restarting it, keeps the rest
-running, and names each: "restarted worker (command changed); applied
-grace=10s to web". With --deps, what depends on a restarted process is
-restarted after it. When processes were added or removed, the stack is
-started anew.`,
-		Example: `  hiverun up --detach
-  hiverun up --detach --report boot.json backend
-  hiverun logs -f backend
-  hiverun stop`,
+		Use:     "up --detach [PROCESS...]",
+		Short:   "Boot the stack in the background and return once it is ready (for CI)",
+		Long:    cli.Help("up"),
+		Example: cli.Help("up.example"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if detach.InBackground() {
 				stopUI, err := serveDetachedUI(cmd, g)
@@ -60,11 +43,11 @@ started anew.`,
 			if err != nil || wait == 0 {
 				return &usageError{Msg: fmt.Sprintf("--wait-timeout %s: expected a duration like 5m", waitTimeout)}
 			}
-			plan, err := g.plan(args)
+			plan, err := g.cfg.Plan(args)
 			if err != nil {
 				return err
 			}
-			warn(os.Stderr, plan.Procfile)
+			plan.Procfile.PrintWarnings(os.Stderr)
 			ui, _ := cmd.Flags().GetBool("ui")
 			return detach.Up(cmd.OutOrStdout(), plan, detach.Options{Wait: wait, Report: report, Deps: deps, UI: ui})
 		},
@@ -79,11 +62,11 @@ started anew.`,
 
 // detachedSupervise is the background supervisor of `up --detach`.
 func detachedSupervise(ctx context.Context, g *globals, args []string) error {
-	plan := func() (*procfile.Plan, error) { return g.plan(args) }
+	plan := func() (*procfile.Plan, error) { return g.cfg.Plan(args) }
 	return detach.Background(plan, func(plan *procfile.Plan, sigs chan os.Signal, logs string, ready func()) error {
-		return supervise(ctx, g, plan, args, sigs, func(o *runner.Options) {
+		return foreground(ctx, g, plan, args, sigs, func(o *runner.Options) {
 			o.OnReady = func(time.Duration) { ready() }
-			o.Reload = func(env []string) (*procfile.Plan, error) { return g.planIn(args, env) }
+			o.Reload = func(env []string) (*procfile.Plan, error) { return g.cfg.PlanIn(args, env) }
 			o.Stdout = io.Discard
 			o.Live = false
 			o.LogDir = logs

@@ -9,25 +9,18 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/hiverun/hiverun/cli"
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner"
 	"github.com/hiverun/hiverun/runner/exitcode"
 	"github.com/hiverun/hiverun/runner/state"
 )
 
-// Exit codes, as SPEC §8 sets them.
-const (
-	exitOK      = exitcode.OK
-	exitFailed  = exitcode.Failed
-	exitBad     = exitcode.Bad
-	exitRefused = exitcode.Refused
-)
+// version is set at build time with -ldflags "-X main.version=…".
+var version = ""
 
 // usageError is bad usage of the command line (exit 2).
 type usageError = exitcode.Usage
-
-// codeError carries an exact exit code (run's command status).
-type codeError = exitcode.Code
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -37,10 +30,10 @@ func main() {
 // every error maps to one exit code here.
 func run(args []string) int {
 	root := newRootCmd()
-	root.SetArgs(spellings(root, args))
+	root.SetArgs(cli.Spellings(root, args))
 	err := root.ExecuteContext(context.Background())
 	if err == nil {
-		return exitOK
+		return exitcode.OK
 	}
 	var (
 		rf *state.Refused
@@ -48,7 +41,7 @@ func run(args []string) int {
 		ue *usageError
 		pe *procfile.Error
 		re *runner.ExitError
-		ce *codeError
+		ce *exitcode.Code
 		nf *exitcode.NotFoundError
 	)
 	switch {
@@ -68,7 +61,7 @@ func run(args []string) int {
 		return re.Code
 	case errors.As(err, &rf), errors.As(err, &se):
 		fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())
-		return exitRefused
+		return exitcode.Refused
 	case errors.As(err, &pe):
 		// FILE:LINE: message, the form editors and CI logs link to; an
 		// error of no file says who is speaking, as every other does.
@@ -77,12 +70,12 @@ func run(args []string) int {
 		} else {
 			fmt.Fprintln(os.Stderr, err.Error())
 		}
-		return exitBad
+		return exitcode.Bad
 	case errors.As(err, &ue):
 		fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())
-		return exitBad
+		return exitcode.Bad
 	default:
 		fmt.Fprintln(os.Stderr, "hiverun: "+err.Error())
-		return exitFailed
+		return exitcode.Failed
 	}
 }

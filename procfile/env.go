@@ -3,7 +3,9 @@ package procfile
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -89,4 +91,17 @@ func (e *Env) List() []string {
 		out = append(out, k+"="+v)
 	}
 	return out
+}
+
+// Show writes every variable, sorted, with where its value came from, one
+// a line (a value that would break the line is quoted). It is `hiverun
+// env`'s, the one place hiverun prints values from env files.
+func (e *Env) Show(w io.Writer) {
+	for _, k := range SortedKeys(e.Values) {
+		v := e.Values[k]
+		if strings.ContainsAny(v, "\n\r\t\"'\\ #") {
+			v = strconv.Quote(v)
+		}
+		fmt.Fprintf(w, "%s=%s\t# %s\n", k, v, e.Source[k])
+	}
 }

@@ -396,3 +396,15 @@ var terminalVars = map[string]bool{
 // TerminalVar tells whether k is set per terminal or per command by the
 // shell, and so says nothing about the stack's configuration.
 func TerminalVar(k string) bool { return terminalVars[k] }
+
+// FirstInstance is the first instance of process name as the stack would
+// run it, resolved even when the formation leaves it out (env, run).
+func (pl *Plan) FirstInstance(name string) (*Instance, error) {
+	if ins := pl.InstancesOf(name); len(ins) > 0 {
+		return ins[0], nil
+	}
+	if in := ResolveOne(pl, pl.Procfile.Lookup(name)); in != nil {
+		return in, nil
+	}
+	return nil, fmt.Errorf("%s: could not resolve its environment", name)
+}

@@ -1,7 +1,9 @@
 // Package procfile reads a foreman Procfile with hiverun's annotations and
 // .env files into a plain model, and resolves that model into a plan of
-// process instances. It starts no processes and does no I/O beyond reading
-// the files it is given and checking that dir= folders exist.
+// process instances, from the command line's flags and foreman's .foreman
+// (Flags). It starts no processes and does no I/O beyond reading the files
+// it is given or that foreman reads (.foreman, .env), checking that dir=
+// folders exist, and writing advice to the writer it is handed.
 package procfile
 
 import (

@@ -50,3 +50,17 @@ func (e *NotFoundError) Error() string {
 	}
 	return fmt.Sprintf("run: %s: command not found", e.Name)
 }
+
+// Help ends `hiverun --help`: scripts and CI steps branch on these codes,
+// so they belong where a user looks first. It sits next to the codes it
+// explains, so that one is not changed without the other.
+const Help = `Exit codes:
+  0    success, or the stack was stopped by you (Ctrl-C, hiverun stop)
+  1    the stack or a required process failed
+  2    bad usage or bad input files (FILE:LINE: message on stderr)
+  3    refused: a port held by a process hiverun did not start, another
+       supervisor with --no-reclaim, a state folder that is a symlink or
+       another user's
+hiverun run exits with its command's status: 127 when the command is not
+found, 126 when it is not executable, 128+N when signal N ended it.
+`

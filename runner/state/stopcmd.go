@@ -25,6 +25,16 @@ func (d *Dir) Request(op string, names []string, deps bool) (string, error) {
 	return r.Message, nil
 }
 
+// Restart is `hiverun restart NAME...` on the state folder dir (nil: no
+// stack has run here): the live supervisor restarts them (and their
+// dependents with deps) and says what it did.
+func Restart(dir *Dir, names []string, deps bool) (string, error) {
+	if dir == nil {
+		return "", ErrNoSupervisor
+	}
+	return dir.Request("restart", names, deps)
+}
+
 // Stop is `hiverun stop [NAME...]` on the state folder dir (nil: no stack
 // has run here) and returns what to tell the user. With a live supervisor,
 // it is asked to stop the named processes, or to stop the stack and exit;
