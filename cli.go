@@ -74,7 +74,7 @@ func newRootCmd() *cobra.Command {
 	}
 	root.AddCommand(start, newCheckCmd(g), newEnvCmd(g), newRunCmd(g), newStatusCmd(g), newStopCmd(g), newRestartCmd(g), newUpCmd(g), newLogsCmd(g), newHistoryCmd(g), newUICmd(g, root, start), newVersionCmd())
 	root.AddCommand(newExportCmd(g), newProbeCmd(), newProcfileHelp())
-	guardArgs(root, g)
+	cli.GuardArgs(root, g.knownProcesses)
 	return root
 }
 
