@@ -460,6 +460,9 @@ func TestUIFlag(t *testing.T) {
 		if err != nil {
 			t.Fatalf("the stack stopped from its page: %v\n%s", err, s.Output())
 		}
+		if !strings.Contains(s.Output(), "stopping: stopped from the dashboard") {
+			t.Errorf("the screen does not say who stopped the stack:\n%s", s.Output())
+		}
 	case <-time.After(15 * time.Second):
 		t.Fatalf("the stack did not stop:\n%s", s.Output())
 	}

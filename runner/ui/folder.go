@@ -267,6 +267,8 @@ func (b *Folder) StopStack() (string, error) {
 	if held, _ := dir.Held(); !held || mem.Supervisor == nil {
 		return "", state.ErrNoSupervisor
 	}
+	// The stack's screen and log say who stopped it, not a bare signal.
+	_ = dir.NoteStop(mem.Supervisor.PID, "stopped from the dashboard")
 	if mem.Supervisor.PID == os.Getpid() {
 		proc.SignalPid(os.Getpid(), "TERM")
 		return "stopping the stack", nil
