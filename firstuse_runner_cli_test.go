@@ -383,3 +383,32 @@ func TestSignalNamesInUpDetach(t *testing.T) {
 		t.Errorf("stderr: %q", errb.String())
 	}
 }
+
+// TestLogsBadLinesAndForegroundName: a negative -n is bad usage, not a
+// panic (it sliced out of range); and a process named in a folder whose
+// stack ran in the foreground gets the same explanation (exit 1) as no
+// name does, not a terse exit 2.
+func TestLogsBadLinesAndForegroundName(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "web: sh -c 'echo hi; exec sleep 300'\n"})
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
+		t.Fatalf("up --detach: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, args := range [][]string{{"logs", "-n", "-5"}, {"logs", "-n", "-1", "web"}} {
+		r := hiverun(t, dir, nil, args...)
+		if r.code != 2 || strings.Contains(r.stderr, "panic") || !strings.Contains(r.stderr, "hiverun: --lines -") {
+			t.Errorf("%v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	hiverun(t, dir, nil, "stop")
+
+	fg := project(t, map[string]string{"Procfile": "web: sleep 300\n"})
+	s := startAndWait(t, fg)
+	defer s.Interrupt()
+	for _, args := range [][]string{{"logs"}, {"logs", "web"}} {
+		r := hiverun(t, fg, nil, args...)
+		if r.code != 1 || !strings.Contains(r.stderr, "only a detached stack (hiverun up --detach) keeps its output") {
+			t.Errorf("%v in a foreground stack's folder: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+}

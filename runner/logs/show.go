@@ -13,6 +13,7 @@ import (
 
 	"github.com/fatih/color"
 
+	"github.com/hiverun/hiverun/runner/exitcode"
 	"github.com/hiverun/hiverun/runner/format"
 	"github.com/hiverun/hiverun/runner/proc"
 	"github.com/hiverun/hiverun/runner/state"
@@ -33,17 +34,20 @@ type Options struct {
 // (nil: no stack has run here), prefixed as hiverun prints them and
 // merged in time order.
 func Show(out io.Writer, dir *state.Dir, names []string, o Options) error {
+	if o.Lines < 0 {
+		return &exitcode.Usage{Msg: fmt.Sprintf("--lines %d: expected how many of the last lines to show, 0 or more", o.Lines)}
+	}
 	if dir == nil {
 		return fmt.Errorf("no logs here: no stack has run in this folder")
 	}
 	if o.Index == nil {
 		o.Index = colourIndex(dir)
 	}
-	if len(names) == 0 {
-		if files, _ := Files(dir, nil); len(files) == 0 {
-			return fmt.Errorf("no logs here: only a detached stack (hiverun up --detach) keeps its output, in %s; a foreground stack's output went to its terminal, and hiverun's own events are in %s",
-				filepath.Join(dir.Path, "logs"), filepath.Join(dir.Path, "hiverun.log"))
-		}
+	// With no process log at all, the same explanation whether or not a
+	// name was given: the stack ran in the foreground, or never detached.
+	if files, _ := Files(dir, nil); len(files) == 0 {
+		return fmt.Errorf("no logs here: only a detached stack (hiverun up --detach) keeps its output, in %s; a foreground stack's output went to its terminal, and hiverun's own events are in %s",
+			filepath.Join(dir.Path, "logs"), filepath.Join(dir.Path, "hiverun.log"))
 	}
 	files, err := Files(dir, names)
 	if err != nil {
