@@ -5,6 +5,7 @@ package main_test
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -262,5 +263,59 @@ clock: ./clock
 	}
 	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil || fmt.Sprint(rep.Groups) != "[[redis] [migrate] [web] [worker]]" {
 		t.Fatalf("start_groups %v (%v)\n%s%s", rep.Groups, err, r.stdout, r.stderr)
+	}
+}
+
+// TestSecretInHealthNeverWritten: a health= that names a variable from
+// .env (a token) runs with its value, and is shown and written down with
+// the variable as written: check, the ready line, status, memory.json,
+// the logs and the exported files. The value went everywhere.
+func TestSecretInHealthNeverWritten(t *testing.T) {
+	t.Parallel()
+	const secret = "topsecret-QWERTY"
+	port := freePort(t)
+	dir := project(t, map[string]string{
+		".env": "API_SECRET=" + secret + "\n",
+		// A server that does not log its requests: the app's own output
+		// is the app's business, not what this test is about.
+		"quiet.py": "import http.server, os\nclass H(http.server.SimpleHTTPRequestHandler):\n    def log_message(self, *a): pass\nhttp.server.HTTPServer(('127.0.0.1', int(os.environ['PORT'])), H).serve_forever()\n",
+		"Procfile": fmt.Sprintf("# hiverun: port=%d health=http://127.0.0.1:$PORT/?token=$API_SECRET timeout=20s\nweb: python3 quiet.py\n# hiverun: health=\"exec:test -n $API_SECRET\"\nworker: sleep 300\n", port),
+	})
+	var seen strings.Builder
+	r := hiverun(t, dir, nil, "check")
+	seen.WriteString(r.stdout + r.stderr)
+	if !strings.Contains(r.stdout, "token=${API_SECRET}") {
+		t.Errorf("check does not show the variable as written:\n%s", r.stdout)
+	}
+	r = hiverun(t, dir, nil, "up", "--detach")
+	if r.code != 0 {
+		t.Fatalf("up --detach (the check must run with the value): exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	seen.WriteString(r.stdout + r.stderr)
+	for _, args := range [][]string{{"status"}, {"status", "--json"}, {"logs"}, {"history", "--json"}} {
+		r := hiverun(t, dir, nil, args...)
+		seen.WriteString(r.stdout + r.stderr)
+	}
+	for _, f := range []string{"export systemd -o sd", "export compose --image x:1 -o co", "export kubernetes --image x:1 -o k8"} {
+		r := hiverun(t, dir, nil, strings.Fields(f)...)
+		if r.code != 0 {
+			t.Fatalf("%s: exit %d\n%s", f, r.code, r.stderr)
+		}
+		seen.WriteString(r.stdout + r.stderr)
+	}
+	filepath.Walk(dir, func(p string, fi os.FileInfo, err error) error {
+		// .env itself, and the exported env files and Secret, are where
+		// the values belong (0600, for the service manager).
+		if err == nil && !fi.IsDir() && filepath.Base(p) != ".env" && !strings.HasSuffix(p, ".env") && !strings.HasSuffix(p, "-secret.yaml") {
+			b, _ := os.ReadFile(p)
+			if strings.Contains(string(b), secret) {
+				t.Errorf("%s holds the secret", strings.TrimPrefix(p, dir))
+			}
+		}
+		return nil
+	})
+	if strings.Contains(seen.String(), secret) {
+		t.Errorf("the secret was printed:\n%s", seen.String())
 	}
 }

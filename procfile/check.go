@@ -25,9 +25,17 @@ type Check struct {
 	URL     string // CheckHTTP
 	Addr    string // CheckTCP, host:port
 	Command string // CheckExec, run by sh -c
+	// Shown is the check as it may be shown and written down, when that
+	// differs from what is run: variables other than PORT and PS left as
+	// written (${API_TOKEN}), never their values.
+	Shown string
 }
 
+// String is the check as it may be shown: never a value from an env file.
 func (c Check) String() string {
+	if c.Shown != "" {
+		return c.Shown
+	}
 	switch c.Kind {
 	case CheckHTTP:
 		return c.URL

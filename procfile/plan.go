@@ -201,8 +201,17 @@ func resolveInstance(pl *Plan, p *Process, n int, o Options) (*Instance, error) 
 	switch {
 	case p.Health != "":
 		c, err := ParseCheck(expand(p.Health, env), in.Port)
+		shown, serr := ParseCheck(expandShown(p.Health, in), in.Port)
 		if err != nil {
+			// Said with the variables as written: the expanded value may
+			// hold a secret from .env.
+			if serr != nil {
+				err = serr
+			}
 			return nil, &Error{File: pf.File, Line: p.KeyLine("health"), Msg: err.Error()}
+		}
+		if serr == nil && shown.String() != c.String() {
+			c.Shown = shown.String()
 		}
 		in.Check = c
 	case in.PortOwned && !p.Oneshot:
@@ -249,6 +258,22 @@ func shortPath(p string) string {
 // expand replaces $VAR and ${VAR} from env; unknown variables become "".
 func expand(s string, env *Env) string {
 	return os.Expand(s, func(k string) string { return env.Values[k] })
+}
+
+// expandShown is s as it may be shown and written down (screen, status,
+// memory.json, logs, exported files): only PORT and PS are replaced, every
+// other variable stays as written, since its value may be a secret from an
+// env file.
+func expandShown(s string, in *Instance) string {
+	return os.Expand(s, func(k string) string {
+		switch k {
+		case "PORT":
+			return strconv.Itoa(in.Port)
+		case "PS":
+			return in.Name
+		}
+		return "${" + k + "}"
+	})
 }
 
 func names(pf *Procfile) string {

@@ -140,9 +140,11 @@ func (st *stack) healthcheck(u *svc) *types.HealthCheckConfig {
 	var test []string
 	switch {
 	case c.Kind == procfile.CheckExec:
-		test = []string{"CMD-SHELL", c.Command}
+		// As written: a variable's value (a secret from .env) is never
+		// put in the file; the shell finds it in the environment.
+		test = []string{"CMD-SHELL", strings.TrimPrefix(c.String(), "exec:")}
 	case st.o.Probe == "curl" && c.Kind == procfile.CheckHTTP:
-		test = []string{"CMD", "curl", "-fsS", "-o", "/dev/null", c.URL}
+		test = []string{"CMD", "curl", "-fsS", "-o", "/dev/null", c.String()}
 	default:
 		if st.o.Probe == "curl" {
 			st.warn(u.p.Name, "health", "curl cannot check %s: written with hiverun probe", c)

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/url"
 	"strconv"
+	"strings"
 
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
@@ -243,7 +244,15 @@ func (st *stack) handler(u *svc, c *corev1.Container) *corev1.ProbeHandler {
 	case procfile.CheckNone:
 		return nil
 	case procfile.CheckExec:
-		return &corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"/bin/sh", "-c", ck.Command}}}
+		// As written: the shell finds a variable's value in the
+		// container's environment; the manifest never holds it.
+		return &corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"/bin/sh", "-c", strings.TrimPrefix(ck.String(), "exec:")}}}
+	}
+	if ck.Shown != "" {
+		// The check names a variable (a token from .env): an httpGet path
+		// would have to hold its value, so the container's shell
+		// expands it for hiverun probe instead.
+		return &corev1.ProbeHandler{Exec: &corev1.ExecAction{Command: []string{"/bin/sh", "-c", st.o.Hiverun + " probe \"" + ck.String() + "\" --timeout 3s --quiet"}}}
 	}
 	port, path, scheme := localPort(ck)
 	if port == 0 {
