@@ -48,7 +48,13 @@ func runWith(ctx context.Context, g *globals, with, args []string) error {
 		// taken over either.
 		own := *g
 		own.noReclaim = true
-		return foreground(ctx, &own, plan, names, sigs, func(o *runner.Options) { o.OnReady = func(time.Duration) { ready() } })
+		return foreground(ctx, &own, plan, names, sigs, func(o *runner.Options) {
+			o.OnReady = func(time.Duration) { ready() }
+			// stdout is the command's: `run --with api -- curl … > out.json`
+			// must get curl's output alone. The stack speaks on stderr,
+			// without a live line to tear the command's lines.
+			o.Stdout, o.Color, o.Live = os.Stderr, cli.Color(g.noColor, os.Stderr), false
+		})
 	}
 	return runcmd.With(ctx, with, args, g.cfg.Plan, boot)
 }

@@ -141,11 +141,12 @@ func TestRunWith(t *testing.T) {
 	if r.code != 7 {
 		t.Fatalf("exit %d, want 7\n%s%s", r.code, r.stdout, r.stderr)
 	}
-	if strings.Contains(r.stdout, "other") {
-		t.Errorf("started a process not asked for:\n%s", r.stdout)
+	// The stack speaks on stderr: stdout is the command's.
+	if strings.Contains(r.stderr, "other") {
+		t.Errorf("started a process not asked for:\n%s", r.stderr)
 	}
-	if !strings.Contains(r.stdout, "stopping: the command has finished") {
-		t.Errorf("output:\n%s", r.stdout)
+	if !strings.Contains(r.stderr, "stopping: the command has finished") {
+		t.Errorf("output:\n%s", r.stderr)
 	}
 	if left := bench.Living("runwith"); len(left) > 0 {
 		t.Fatalf("left running: %v", left)

@@ -283,3 +283,18 @@ func TestRunWithSaysWhyItCannot(t *testing.T) {
 		t.Fatalf("no reason on stderr:\n%s", r.stderr)
 	}
 }
+
+// TestRunWithColdKeepsStdout: a run --with that boots its own stack gives
+// stdout to the command alone (`> out.json` gets curl's answer); the
+// stack's lines go to stderr. They were mixed into stdout.
+func TestRunWithColdKeepsStdout(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "web: sh -c 'echo web up; exec sleep 300'\n"})
+	r := hiverun(t, dir, nil, "run", "--with", "web", "--", "echo", "the answer")
+	if r.code != 0 || r.stdout != "the answer\n" {
+		t.Fatalf("exit %d; stdout %q, want the command's line alone\nstderr:\n%s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "web started") {
+		t.Errorf("the stack's lines are not on stderr:\n%s", r.stderr)
+	}
+}
