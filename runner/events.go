@@ -75,7 +75,11 @@ func (r *run) handle(c change) {
 		r.reportFailure(in, c)
 		if !in.spec.Proc.Optional {
 			r.failed = in.spec.Display
-			r.stop(fmt.Sprintf("%s failed", name), 1)
+			why := "failed"
+			if c.to == life.Skipped {
+				why = "could not start"
+			}
+			r.stop(fmt.Sprintf("%s %s", name, why), 1)
 		}
 	case life.Stopped:
 		sv.settled = true
@@ -236,13 +240,43 @@ func (r *run) reportFailure(in *inst, ev change) {
 		}
 	}
 	if in.spec.Proc.Optional && len(in.dependents) > 0 {
-		b.WriteString("\nits dependents are skipped; the rest of the stack goes on")
+		if req := requiredDependents(in); len(req) > 0 {
+			verb := "is"
+			if len(req) > 1 {
+				verb = "are"
+			}
+			fmt.Fprintf(&b, "\nits dependents are skipped; %s %s required, so the stack stops", strings.Join(req, ", "), verb)
+		} else {
+			b.WriteString("\nits dependents are skipped; the rest of the stack goes on")
+		}
 	}
 	level := "ERROR"
 	if in.spec.Proc.Optional {
 		level = "WARN"
 	}
 	r.sayAt(level, "%s", b.String())
+}
+
+// requiredDependents are the required instances that depend on in, at
+// any depth: skipped with it, each of them stops the stack.
+func requiredDependents(in *inst) []string {
+	seen := map[*inst]bool{}
+	var out []string
+	var walk func(*inst)
+	walk = func(x *inst) {
+		for _, d := range x.dependents {
+			if seen[d] {
+				continue
+			}
+			seen[d] = true
+			if !d.spec.Proc.Optional {
+				out = append(out, d.spec.Display)
+			}
+			walk(d)
+		}
+	}
+	walk(in)
+	return out
 }
 
 // maybeSummary prints the boot line once every instance has settled.

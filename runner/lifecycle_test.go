@@ -252,3 +252,25 @@ func TestRestartWithoutCheckOneLine(t *testing.T) {
 		t.Fatalf("a second line for the restart:\n%s", out)
 	}
 }
+
+// TestRequiredBehindOptional: an optional process that fails, with a
+// required process depending on it, says that the stack stops (it said
+// "the rest of the stack goes on", then stopped it), and the stop names
+// the required process as unable to start, not as failed.
+func TestRequiredBehindOptional(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "# hiverun: optional health=\"exec:false\" timeout=2s\ncache: sh -c 'exit 1'\n# hiverun: depends=cache\nwarm: sleep 30\nweb: sleep 30\n")
+	err := h.run(20*time.Second, nil)
+	if exitCode(err) != 1 {
+		t.Fatalf("ended with %v\n%s", err, h.out)
+	}
+	out := h.out.String()
+	for _, want := range []string{"its dependents are skipped; warm is required, so the stack stops", "stopping: warm could not start"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "the rest of the stack goes on") {
+		t.Errorf("says the stack goes on:\n%s", out)
+	}
+}
