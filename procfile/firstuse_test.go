@@ -168,3 +168,27 @@ func TestKeyNamesHaveReaders(t *testing.T) {
 		}
 	}
 }
+
+// TestMisspeltAnnotationWarned: a comment meant as an annotation but
+// misspelt is a warning (check --strict fails on it); it was dropped
+// without a word, and with it the port.
+func TestMisspeltAnnotationWarned(t *testing.T) {
+	for _, c := range []string{"# hiverun port=8881", "# Hiverun: port=8881", "# hivrun: port=8881", "#hiverrun: port=8881", "# HIVERUN port=1"} {
+		pf, err := Parse("Procfile", strings.NewReader(c+"\na: sleep 300\n"))
+		if err != nil {
+			t.Fatalf("%q: %v", c, err)
+		}
+		if len(pf.Warnings) != 1 || pf.Warnings[0].Line != 1 || !strings.Contains(pf.Warnings[0].Message, "looks like a hiverun annotation") {
+			t.Errorf("%q: warnings %+v", c, pf.Warnings)
+		}
+	}
+	for _, c := range []string{"# the web server", "# hello there", "# heaven", "# hiverun: port=8881"} {
+		pf, err := Parse("Procfile", strings.NewReader(c+"\na: sleep 300\n"))
+		if err != nil {
+			t.Fatalf("%q: %v", c, err)
+		}
+		if len(pf.Warnings) != 0 {
+			t.Errorf("%q: warned %+v", c, pf.Warnings)
+		}
+	}
+}

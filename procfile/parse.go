@@ -17,6 +17,40 @@ import (
 // foreman's own pattern: lines not matching it are dropped by foreman.
 var processLine = regexp.MustCompile(`^([A-Za-z0-9_-]+):\s*(.+)$`)
 
+// misspeltAnnotation is a comment whose first word is hiverun, or close to
+// it, in any case and with or without its colon: "# hiverun port=80",
+// "# Hiverun: port=80", "# hivrun: port=80". A typo there would drop the
+// annotation without a word.
+var misspeltAnnotation = regexp.MustCompile(`(?i)^#\s*(h[a-z]{3,8}n)\s*:?\s*(.*)$`)
+
+// looksLikeAnnotation tells whether a comment (not a valid annotation) was
+// meant as one: its first word is within two edits of hiverun.
+func looksLikeAnnotation(comment string) bool {
+	m := misspeltAnnotation.FindStringSubmatch(comment)
+	return m != nil && editDistance(strings.ToLower(m[1]), "hiverun") <= 2
+}
+
+// editDistance is the Levenshtein distance of two short words.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
 // annotationLine matches "# hiverun: WORDS" with any blanks around.
 var annotationLine = regexp.MustCompile(`^\s*#\s*hiverun:(.*)$`)
 
@@ -113,6 +147,9 @@ func (ps *parser) line(line string, lineNo int, bom bool) error {
 	case trimmed == "" || strings.HasPrefix(trimmed, "#"):
 		if len(ps.pending) > 0 {
 			return danglingError(name, ps.pending[0].line)
+		}
+		if looksLikeAnnotation(trimmed) {
+			ps.pf.Warnings = append(ps.pf.Warnings, Warning{Line: lineNo, Message: `this comment looks like a hiverun annotation but is not one, so it is ignored; expected "# hiverun: key=value ..."`})
 		}
 	case processLine.MatchString(line):
 		m := processLine.FindStringSubmatch(line)
