@@ -240,3 +240,22 @@ func TestLogsFollowAndWaitTimeout(t *testing.T) {
 	}
 	waitGone(t, "waittimeout", 2*time.Second)
 }
+
+// TestUpDetachOverForeground: up --detach where a foreground hiverun runs
+// the stack says that it takes that one over ("this supervisor cannot
+// reload" told the user nothing), and then does.
+func TestUpDetachOverForeground(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "web: sleep 300\n"})
+	s := startAndWait(t, dir)
+	r := hiverun(t, dir, nil, "up", "--detach")
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	want := fmt.Sprintf("a foreground hiverun (pid %d) runs this stack and cannot reload it: taking it over", s.Cmd.Process.Pid)
+	if r.code != 0 || !strings.Contains(r.stdout, want) {
+		t.Fatalf("exit %d, want %q in:\n%s%s", r.code, want, r.stdout, r.stderr)
+	}
+	s.Cmd.Wait()
+	if !strings.Contains(s.Output(), "stopping: taken over by hiverun") {
+		t.Errorf("the foreground stack's screen:\n%s", s.Output())
+	}
+}

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"os"
 	"sort"
 
 	"strings"
@@ -227,7 +228,7 @@ func orWord(s, alt string) string {
 // rest alone. The reply names each change.
 func (r *run) reload(req life.ControlRequest) {
 	if r.opts.Reload == nil {
-		req.Reply <- life.ControlReply{Error: "this supervisor cannot reload"}
+		req.Reply <- life.ControlReply{Error: fmt.Sprintf("a foreground hiverun (pid %d) runs this stack and cannot reload it: taking it over", os.Getpid())}
 		return
 	}
 	plan, err := r.opts.Reload(req.Env)

@@ -53,7 +53,7 @@ func Up(out io.Writer, plan *procfile.Plan, o Options) (err error) {
 		if done, err := rerun(out, dir, plan, report, o.Deps); done {
 			return err
 		}
-		fmt.Fprintln(out, "hiverun: starting the stack anew")
+		fmt.Fprintln(out, "hiverun: starting the stack anew, in the background")
 	}
 	sup, err := startSupervisor(dir)
 	if err != nil {
@@ -81,6 +81,7 @@ func rerun(out io.Writer, dir *state.Dir, plan *procfile.Plan, report string, de
 		return false, nil
 	}
 	if !r.OK {
+		// Said as the reason the stack starts anew: the line after it.
 		fmt.Fprintf(out, "hiverun: %s\n", r.Error)
 		return false, nil
 	}
