@@ -384,11 +384,13 @@ func TestDoubleForkedDaemonStopped(t *testing.T) {
 	if left := bench.Living(s.ID); len(left) > 0 {
 		t.Fatalf("left running: %v", left)
 	}
+	if !strings.Contains(s.Output(), "stopping 1 process that left its process group") {
+		t.Errorf("the daemon's stop is not said as one process:\n%s", s.Output())
+	}
 }
 
 // TestStartStopCycles: repeated start and stop leave nothing behind.
 func TestStartStopCycles(t *testing.T) {
-	t.Parallel()
 	// Not parallel: it interrupts hiverun at chosen moments of its boot,
 	// which a loaded machine moves.
 	var pf strings.Builder

@@ -144,7 +144,11 @@ func (r *run) stopAdopted() {
 	if len(pids) == 0 {
 		return
 	}
-	r.say("stopping %s that left their process group", life.Count(len(pids), "process"))
+	their := "its"
+	if len(pids) > 1 {
+		their = "their"
+	}
+	r.say("stopping %s that left %s process group", life.Count(len(pids), "process"), their)
 	for _, pid := range pids {
 		proc.SignalPid(pid, "TERM")
 	}
