@@ -157,3 +157,22 @@ func TestRunWith(t *testing.T) {
 		t.Fatalf("broken stack: exit %d\n%s", r.code, r.stdout)
 	}
 }
+
+// TestStopSaysWhatDependsOnIt: `stop redis` in a running stack says which
+// processes depend on redis and run on without it: one that then exits
+// stops the whole stack, which stop alone did not let a user expect.
+func TestStopSaysWhatDependsOnIt(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "redis: sleep 300\n# hiverun: depends=redis\nworker: sleep 300\n# hiverun: depends=redis\napi: sleep 300\nclock: sleep 300\n"})
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
+		t.Fatalf("up --detach: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	r := hiverun(t, dir, nil, "stop", "redis")
+	if r.code != 0 || !strings.Contains(r.stderr, "hiverun: worker, api depend on redis and run on without it") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := hiverun(t, dir, nil, "stop", "clock"); strings.Contains(r.stderr, "depend") {
+		t.Errorf("a process nothing depends on: %s", r.stderr)
+	}
+}

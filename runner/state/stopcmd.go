@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
@@ -55,7 +56,11 @@ func Stop(ctx context.Context, dir *Dir, names []string, plan func() *procfile.P
 		return "", err
 	}
 	if !ok {
-		return stopLive(ctx, dir, names, log)
+		msg, err := stopLive(ctx, dir, names, log)
+		if err == nil {
+			warnDependents(warn, names, plan())
+		}
+		return msg, err
 	}
 	defer dir.Unlock()
 	mem, err := dir.LoadMemory()
@@ -94,4 +99,44 @@ func stopLive(ctx context.Context, dir *Dir, names []string, log *Log) (string, 
 		return "", err
 	}
 	return fmt.Sprintf("stopped the stack (supervisor pid %d)", mem.Supervisor.PID), nil
+}
+
+// warnDependents says which processes depend on those just stopped and
+// run on without them: a required one that then exits stops the stack,
+// which `stop redis` alone would not lead a user to expect.
+func warnDependents(warn io.Writer, names []string, plan *procfile.Plan) {
+	if plan == nil || len(names) == 0 {
+		return
+	}
+	stopped := map[string]bool{}
+	for _, n := range names {
+		base, _, _ := strings.Cut(n, ".")
+		stopped[base] = true
+	}
+	var deps, of []string
+	seenOf := map[string]bool{}
+	for _, p := range plan.Procfile.Processes {
+		if stopped[p.Name] || plan.Count[p.Name] == 0 {
+			continue
+		}
+		for _, d := range p.Depends {
+			if stopped[d] {
+				deps = append(deps, p.Name)
+				if !seenOf[d] {
+					seenOf[d] = true
+					of = append(of, d)
+				}
+				break
+			}
+		}
+	}
+	if len(deps) == 0 {
+		return
+	}
+	verb := "depends"
+	if len(deps) > 1 {
+		verb = "depend"
+	}
+	fmt.Fprintf(warn, "hiverun: %s %s on %s and run on without it; a required process that then exits stops the stack (stop them too, or restart %s when it should come back)\n",
+		strings.Join(deps, ", "), verb, strings.Join(of, ", "), strings.Join(of, " "))
 }
