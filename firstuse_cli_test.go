@@ -3,6 +3,7 @@
 package main_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"os"
@@ -335,5 +336,41 @@ func TestUnknownProcessEveryCommand(t *testing.T) {
 	}
 	if r := hiverun(t, dir, nil, "stop", "web"); r.code != 0 {
 		t.Errorf("stop web: exit %d, %q %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestBadHealthFlagsTouchNothing: --health-failures 0 (or less) and
+// --health-interval 0 are bad usage, said before anything is touched: a
+// stack running here is not taken over first (it was, and
+// --health-failures 0 was taken as 3).
+func TestBadHealthFlagsTouchNothing(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "web: sleep 300\n"})
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
+		t.Fatalf("up --detach: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	supervisor := func() (pid int, alive bool) {
+		var st struct {
+			Supervisor struct {
+				PID   int
+				Alive bool
+			}
+		}
+		_ = json.Unmarshal([]byte(hiverun(t, dir, nil, "status", "--json").stdout), &st)
+		return st.Supervisor.PID, st.Supervisor.Alive
+	}
+	before, _ := supervisor()
+	for _, args := range [][]string{{"--health-failures", "0"}, {"--health-failures", "-1"}, {"--health-interval", "0"}} {
+		r := hiverun(t, dir, nil, args...)
+		if r.code != 2 || !strings.Contains(r.stderr, "hiverun: "+args[0]+" "+args[1]+": expected") {
+			t.Errorf("%v: exit %d\n%s", args, r.code, r.stderr)
+		}
+	}
+	if after, alive := supervisor(); after != before || !alive || before == 0 {
+		t.Errorf("the running stack was touched: supervisor %d before, %d (alive %v) after", before, after, alive)
+	}
+	if r := hiverun(t, dir, nil, "history", "--svg", "x.svg", "--boot", "5"); r.code != 2 || !strings.Contains(r.stderr, "--boot 5: 1 boot recorded") {
+		t.Errorf("history --boot 5: exit %d %s", r.code, r.stderr)
 	}
 }

@@ -249,7 +249,7 @@ func TestUIOnRealStack(t *testing.T) {
 	if len(rows) != 6 || !strings.HasPrefix(strings.Join(critical, ","), "migrate.1,web.1,slow.1") {
 		t.Fatalf("history --svg: rows %v, critical %v", rows, critical)
 	}
-	if r := hiverun(t, dir, nil, "history", "--svg", "h.svg", "--boot", "2"); r.code != 2 || !strings.Contains(r.stderr, "1 boots recorded") {
+	if r := hiverun(t, dir, nil, "history", "--svg", "h.svg", "--boot", "2"); r.code != 2 || !strings.Contains(r.stderr, "1 boot recorded") {
 		t.Fatalf("history --svg --boot 2 of one: %d %q", r.code, r.stderr)
 	}
 

@@ -46,6 +46,15 @@ type ForegroundOptions struct {
 // an earlier stack, memory.json, the control channel) and the reaper;
 // sigs are the signals that stop it.
 func Foreground(ctx context.Context, plan *procfile.Plan, sigs chan os.Signal, o ForegroundOptions) error {
+	// Bad flags are bad usage before anything is touched: not after an
+	// earlier stack was taken over.
+	healthEvery, err := procfile.ParseDuration(o.HealthInterval)
+	if err != nil || healthEvery == 0 {
+		return &exitcode.Usage{Msg: fmt.Sprintf("--health-interval %s: expected a duration like 10s", o.HealthInterval)}
+	}
+	if o.HealthFailures < 1 {
+		return &exitcode.Usage{Msg: fmt.Sprintf("--health-failures %d: expected how many failed checks in a row make a process unhealthy, 1 or more", o.HealthFailures)}
+	}
 	dir, err := state.Open(plan.Root, true)
 	if err != nil {
 		return err
@@ -85,10 +94,6 @@ func Foreground(ctx context.Context, plan *procfile.Plan, sigs chan os.Signal, o
 	} else {
 		defer ctl.Close()
 		control = ctl.Requests()
-	}
-	healthEvery, err := procfile.ParseDuration(o.HealthInterval)
-	if err != nil || healthEvery == 0 {
-		return &exitcode.Usage{Msg: fmt.Sprintf("--health-interval %s: expected a duration like 10s", o.HealthInterval)}
 	}
 
 	reaper, _ := proc.NewReaper() // nil where orphans cannot be adopted

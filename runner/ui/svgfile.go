@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/hiverun/hiverun/runner/exitcode"
+	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/state"
 )
 
@@ -24,7 +25,7 @@ func WriteBootSVG(path string, dir *state.Dir, n int) error {
 		return errors.New("no startups recorded here yet: nothing to draw")
 	}
 	if n < 1 || n > len(mem.Startups) {
-		return &exitcode.Usage{Msg: fmt.Sprintf("--boot %d: there are %d boots recorded (1 is the last)", n, len(mem.Startups))}
+		return &exitcode.Usage{Msg: fmt.Sprintf("--boot %d: %s recorded (1 is the last)", n, life.Count(len(mem.Startups), "boot"))}
 	}
 	i := len(mem.Startups) - n
 	// The instance records describe the latest boot only.
