@@ -176,3 +176,18 @@ func TestStopSaysWhatDependsOnIt(t *testing.T) {
 		t.Errorf("a process nothing depends on: %s", r.stderr)
 	}
 }
+
+// TestRestartCommaList: restart web,worker names two processes, as --with
+// and -m take names; it was one unknown name "web,worker".
+func TestRestartCommaList(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "web: sleep 300\nworker: sleep 300\n"})
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
+		t.Fatalf("up --detach: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	r := hiverun(t, dir, nil, "restart", "web,worker")
+	if r.code != 0 || !strings.Contains(r.stdout, "web") || !strings.Contains(r.stdout, "worker") {
+		t.Fatalf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -67,6 +67,9 @@ func TestSpellings(t *testing.T) {
 		{[]string{"-f", "logs", "logs", "-f"}, []string{"-f", "logs", "logs", "--follow"}},
 		{[]string{"run", "psql", "-d", "app"}, []string{"run", "psql", "-d", "app"}},
 		{[]string{"--", "-d"}, []string{"--", "-d"}},
+		{[]string{"logs", "web,worker"}, []string{"logs", "web", "worker"}},
+		{[]string{"web,", "-p", "5000"}, []string{"web", "-p", "5000"}},
+		{[]string{"run", "echo", "a,b"}, []string{"run", "echo", "a,b"}},
 	} {
 		if got := Spellings(root, c.in); !slices.Equal(got, c.want) {
 			t.Errorf("Spellings(%q) = %q, want %q", c.in, got, c.want)

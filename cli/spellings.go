@@ -12,7 +12,9 @@ import (
 //
 //   - -d is --root, as foreman spells it, except in a command with a -d
 //     of its own: up, where it is --detach as in docker compose;
-//   - in logs, -f is --follow as in tail, elsewhere --procfile.
+//   - in logs, -f is --follow as in tail, elsewhere --procfile;
+//   - process names may be one comma-separated list (restart web,worker),
+//     as --with and -m take them.
 //
 // It walks the arguments as cobra does (flags, their values, the command
 // words) so that a flag's value is never taken for a command, and it
@@ -38,6 +40,15 @@ func Spellings(root *cobra.Command, args []string) []string {
 			if cmd.Name() == "run" {
 				return append(out, args[i:]...)
 			}
+			if namesProcesses(cmd) && strings.Contains(a, ",") {
+				// restart web,worker: as --with and -m take names.
+				for _, n := range strings.Split(a, ",") {
+					if n != "" {
+						out = append(out, n)
+					}
+				}
+				continue
+			}
 			out = append(out, a)
 			continue
 		}
@@ -57,6 +68,19 @@ func Spellings(root *cobra.Command, args []string) []string {
 		}
 	}
 	return out
+}
+
+// namesProcesses tells whether cmd's arguments are process names, which
+// may also be written as one comma-separated list.
+func namesProcesses(cmd *cobra.Command) bool {
+	if !cmd.HasParent() {
+		return true // hiverun web,worker
+	}
+	switch cmd.Name() {
+	case "stop", "restart", "logs", "start", "check":
+		return true
+	}
+	return false
 }
 
 // subcommand is cmd's subcommand named (or aliased) word, if any.
