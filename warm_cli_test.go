@@ -298,3 +298,18 @@ func TestRunWithColdKeepsStdout(t *testing.T) {
 		t.Errorf("the stack's lines are not on stderr:\n%s", r.stderr)
 	}
 }
+
+// TestRunWithQuickCommandsExitClean: a command run --with starts is
+// registered with the stack's reaper, so its exit status stays with its
+// Wait; a quick one was sometimes reaped first ("waitid: no child
+// processes", exit 1).
+func TestRunWithQuickCommandsExitClean(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "web: sleep 300\n"})
+	for i := 0; i < 40; i++ {
+		r := hiverun(t, dir, nil, "run", "--with", "web", "--", "sh", "-c", "exit 3")
+		if r.code != 3 {
+			t.Fatalf("round %d: exit %d, want the command's 3\n%s", i, r.code, r.stderr)
+		}
+	}
+}

@@ -132,6 +132,12 @@ type Reaper struct{}
 func NewReaper() (*Reaper, error) { return nil, errors.New("not supported on windows") }
 
 func (r *Reaper) Spawn(start func() (int, error)) error { _, err := start(); return err }
+
+// SpawnOwn starts a child: Windows has no reaper to register it with.
+func SpawnOwn(start func() (int, error)) (waited func(), err error) {
+	_, err = start()
+	return func() {}, err
+}
 func (r *Reaper) Waited(pid int)                        {}
 func (r *Reaper) Adopted() []int                        { return nil }
 

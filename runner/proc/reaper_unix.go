@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -39,7 +40,31 @@ func NewReaper() (*Reaper, error) {
 	r := &Reaper{own: map[int]bool{}, self: self, sigc: make(chan os.Signal, 1), done: make(chan struct{})}
 	signal.Notify(r.sigc, syscall.SIGCHLD)
 	go r.loop()
+	current.Store(r)
 	return r, nil
+}
+
+// current is the reaper of this process, if any: a child started outside
+// the runner (run --with's command) must be registered with it too, or
+// its exit is reaped from under its Wait ("waitid: no child processes").
+var current atomic.Pointer[Reaper]
+
+// SpawnOwn starts a child of this process with start, registered with the
+// running reaper if there is one, and returns the pid's Waited, to call
+// once the child's Wait has returned.
+func SpawnOwn(start func() (int, error)) (waited func(), err error) {
+	r := current.Load()
+	if r == nil {
+		_, err := start()
+		return func() {}, err
+	}
+	var pid int
+	err = r.Spawn(func() (int, error) {
+		p, err := start()
+		pid = p
+		return p, err
+	})
+	return func() { r.Waited(pid) }, err
 }
 
 func (r *Reaper) loop() {
@@ -112,6 +137,7 @@ func (r *Reaper) Adopted() []int {
 
 // Close stops reaping.
 func (r *Reaper) Close() {
+	current.CompareAndSwap(r, nil)
 	signal.Stop(r.sigc)
 	close(r.done)
 }

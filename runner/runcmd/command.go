@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/exitcode"
@@ -46,7 +47,7 @@ func Run(env []string, pathEnv, dir string, args []string) error {
 	signal.Notify(sigs, proc.StopSignals...)
 	defer signal.Stop(sigs)
 	done := make(chan error, 1)
-	go func() { done <- c.Wait() }()
+	go func() { done <- Wait(c) }()
 	for {
 		select {
 		case s := <-sigs:
@@ -77,10 +78,31 @@ func Start(env []string, pathEnv, dir string, args []string) (*exec.Cmd, error) 
 		return nil, missingCommand(argv[0], dir)
 	}
 	c := &exec.Cmd{Path: path, Args: argv, Env: env, Dir: dir, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
-	if err := c.Start(); err != nil {
+	// Registered with the stack's reaper, when one runs in this process
+	// (run --with), so that its exit is left to its Wait.
+	waited, err := proc.SpawnOwn(func() (int, error) {
+		if err := c.Start(); err != nil {
+			return 0, err
+		}
+		return c.Process.Pid, nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("run: %v", err)
 	}
+	ownWaits.Store(c, waited)
 	return c, nil
+}
+
+// ownWaits holds each started command's Waited, for Wait to call.
+var ownWaits sync.Map
+
+// Wait waits for a command Start started and lets the reaper forget it.
+func Wait(c *exec.Cmd) error {
+	err := c.Wait()
+	if w, ok := ownWaits.LoadAndDelete(c); ok {
+		w.(func())()
+	}
+	return err
 }
 
 // Status turns a command's end into hiverun's exit: its code, or

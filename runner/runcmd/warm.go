@@ -163,7 +163,7 @@ func (w *Warm) Run(ctx context.Context, sigs <-chan os.Signal, env []string, pat
 		return err
 	}
 	done := make(chan error, 1)
-	go func() { done <- c.Wait() }()
+	go func() { done <- Wait(c) }()
 	for {
 		select {
 		case s := <-sigs:

@@ -99,7 +99,7 @@ func cold(ctx context.Context, osSigs <-chan os.Signal, plan *procfile.Plan, nam
 		running = c
 		mu.Unlock()
 		go func() {
-			err := c.Wait()
+			err := Wait(c)
 			mu.Lock()
 			running = nil
 			mu.Unlock()
