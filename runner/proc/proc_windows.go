@@ -133,13 +133,8 @@ func NewReaper() (*Reaper, error) { return nil, errors.New("not supported on win
 
 func (r *Reaper) Spawn(start func() (int, error)) error { _, err := start(); return err }
 
-// SpawnOwn starts a child: Windows has no reaper to register it with.
-func SpawnOwn(start func() (int, error)) (waited func(), err error) {
-	_, err = start()
-	return func() {}, err
-}
-func (r *Reaper) Waited(pid int)                        {}
-func (r *Reaper) Adopted() []int                        { return nil }
+func (r *Reaper) Waited(pid int) {}
+func (r *Reaper) Adopted() []int { return nil }
 
 // Close does nothing.
 func (r *Reaper) Close() {}
@@ -191,3 +186,9 @@ func ReadStat(pid int) (Stat, bool) { return Stat{}, false }
 
 // scanGroups has no groups to scan: Windows trees are jobs.
 func scanGroups() map[int][]int { return nil }
+
+// SpawnOwn starts a child: Windows has no reaper to register it with.
+func SpawnOwn(start func() (int, error)) (waited func(), err error) {
+	_, err = start()
+	return func() {}, err
+}
