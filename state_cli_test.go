@@ -117,11 +117,11 @@ func waitGone(t *testing.T, id string, limit time.Duration) {
 	}
 }
 
-// TestCrashedSupervisor: SIGKILL the supervisor of a running stack whose
+// testCrashedSupervisor: SIGKILL the supervisor of a running stack whose
 // processes have grandchildren; status shows them orphaned, the next start
 // stops them first and comes up on the same ports, `stop` alone cleans up,
 // and 50 cycles leave nothing behind.
-func TestCrashedSupervisor(t *testing.T) {
+func testCrashedSupervisor(t *testing.T) {
 	t.Parallel()
 	port := portBase(t, 0)
 	dir := project(t, map[string]string{"Procfile": crashStack(port)})
@@ -466,15 +466,15 @@ func TestStateFolderFaults(t *testing.T) {
 	})
 }
 
-// TestKilledAtRandomMoments: SIGKILL at random moments of many start
+// testKilledAtRandomMoments: SIGKILL at random moments of many start
 // cycles; memory.json is always valid JSON and the next run recovers.
-func TestKilledAtRandomMoments(t *testing.T) {
-	t.Parallel() // long, and timed by nothing: beside TestCrashedSupervisor
+func testKilledAtRandomMoments(t *testing.T) {
+	t.Parallel()
 	port := portBase(t, 2)
 	dir := project(t, map[string]string{"Procfile": fmt.Sprintf("# hiverun: oneshot\nmigrate: echo migrated\n# hiverun: port=%d depends=migrate\napi: python3 -m http.server %d --bind 127.0.0.1\nw: sh -c 'sleep 300 & exec sleep 301'\n", port, port)})
 	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
 	var ids []string
-	cycles := 200
+	cycles := 120
 	if testing.Short() {
 		cycles = 30
 	}
@@ -805,4 +805,13 @@ time.sleep(60)
 	if _, err := os.Stat(closed); err != nil {
 		t.Fatal("the unrecorded process was killed before it could finish closing")
 	}
+}
+
+// TestCrashRecovery runs the two long crash tests beside each other but
+// apart from the rest of the suite: their stacks own ports from the
+// kernel's ephemeral range, which the many connections of the parallel
+// tests' readiness checks take local ports from.
+func TestCrashRecovery(t *testing.T) {
+	t.Run("CrashedSupervisor", testCrashedSupervisor)
+	t.Run("KilledAtRandomMoments", testKilledAtRandomMoments)
 }
