@@ -93,14 +93,17 @@ const settleWait = 2 * time.Second
 // its main thread is gone, while its other threads, which share its open
 // files, are still being torn down: its lock is let go a moment later.
 // When memory.json names a supervisor that is no longer alive, it waits
-// (in the kernel, at most settleWait) for that moment.
+// (in the kernel, at most settleWait) for that moment. So it does when
+// memory.json names none: a supervisor that has just stopped clears its
+// name before its exit lets the lock go, and a starting one was refused
+// in that moment ("locked by pid 0").
 func (d *Dir) TryLockSettled(ctx context.Context) (bool, error) {
 	ok, err := d.TryLock()
 	if ok || err != nil {
 		return ok, err
 	}
 	mem, err := d.LoadMemory()
-	if err != nil || mem.Supervisor == nil || proc.Ours(mem.Supervisor.PID, mem.Supervisor.CreateTime) {
+	if err != nil || mem.Supervisor != nil && proc.Ours(mem.Supervisor.PID, mem.Supervisor.CreateTime) {
 		return false, nil
 	}
 	wctx, cancel := context.WithTimeout(ctx, settleWait)

@@ -77,3 +77,25 @@ func TestWaitLockIsWokenByRelease(t *testing.T) {
 	}
 	third.Unlock()
 }
+
+// TestSettledWaitsForANamelessHolder: a lock held while memory.json names
+// no supervisor (one that has just stopped clears its name before its exit
+// lets the lock go) is waited for, not refused at once ("locked by pid 0").
+func TestSettledWaitsForANamelessHolder(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	holder, _ := Open(root, true)
+	if ok, err := holder.TryLock(); !ok || err != nil {
+		t.Fatalf("lock: %v %v", ok, err)
+	}
+	if err := holder.SaveMemory(&Memory{}); err != nil {
+		t.Fatal(err)
+	}
+	time.AfterFunc(300*time.Millisecond, holder.Unlock)
+	starter, _ := Open(root, true)
+	ok, err := starter.TryLockSettled(context.Background())
+	if !ok || err != nil {
+		t.Fatalf("a lock let go 300ms later was not waited for: %v %v", ok, err)
+	}
+	starter.Unlock()
+}
