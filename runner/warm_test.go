@@ -22,13 +22,7 @@ func TestControlStart(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "a: sleep 300\n# hiverun: depends=a\nlong-name-b: sleep 301\n")
 	h.opts.Select = []string{"a"}
-	pf := h.plan().Procfile
-	resolve := func(names, env []string) (*procfile.Plan, error) {
-		o := h.opts
-		o.Select, o.EnvFiles = names, []string{}
-		o.Inherited = append(os.Environ(), "HIVERUN_TEST_ID="+h.id)
-		return procfile.Resolve(pf, o)
-	}
+	resolve := h.resolver()
 	ask, res := controlled(t, h, func(o *Options) { o.Resolve = resolve })
 	h.waitFor("ready in", 10*time.Second)
 
@@ -106,13 +100,7 @@ func TestControlStartWhileBooting(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "# hiverun: delay=700ms\na: sleep 300\n# hiverun: depends=a\nb: sleep 301\n")
 	h.opts.Select = []string{"a"}
-	pf := h.plan().Procfile
-	resolve := func(names, env []string) (*procfile.Plan, error) {
-		o := h.opts
-		o.Select, o.EnvFiles = names, []string{}
-		o.Inherited = append(os.Environ(), "HIVERUN_TEST_ID="+h.id)
-		return procfile.Resolve(pf, o)
-	}
+	resolve := h.resolver()
 	ask, res := controlled(t, h, func(o *Options) { o.Resolve = resolve })
 	h.waitFor("a started", 10*time.Second)
 	// b waits for a: the boot ends while b is not yet ready.
@@ -132,5 +120,17 @@ func TestControlStartWhileBooting(t *testing.T) {
 	case <-res:
 	case <-time.After(20 * time.Second):
 		t.Fatalf("the stack did not stop:\n%s", h.out)
+	}
+}
+
+// resolver resolves processes of h's Procfile as the CLI does for a
+// run --with that needs what the stack was not started with.
+func (h *harness) resolver() func(names, env []string) (*procfile.Plan, error) {
+	pf := h.plan().Procfile
+	return func(names, env []string) (*procfile.Plan, error) {
+		o := h.opts
+		o.Select, o.EnvFiles = names, []string{}
+		o.Inherited = append(os.Environ(), "HIVERUN_TEST_ID="+h.id)
+		return procfile.Resolve(pf, o)
 	}
 }

@@ -46,6 +46,12 @@ func Run(env []string, pathEnv, dir string, args []string) error {
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, proc.StopSignals...)
 	defer signal.Stop(sigs)
+	return forwardUntilDone(c, sigs)
+}
+
+// forwardUntilDone passes each signal on to c until it ends, and returns
+// its status.
+func forwardUntilDone(c *exec.Cmd, sigs <-chan os.Signal) error {
 	done := make(chan error, 1)
 	go func() { done <- Wait(c) }()
 	for {

@@ -162,16 +162,7 @@ func (w *Warm) Run(ctx context.Context, sigs <-chan os.Signal, env []string, pat
 	if err != nil {
 		return err
 	}
-	done := make(chan error, 1)
-	go func() { done <- Wait(c) }()
-	for {
-		select {
-		case s := <-sigs:
-			_ = c.Process.Signal(s)
-		case err := <-done:
-			return Status(err)
-		}
-	}
+	return forwardUntilDone(c, sigs)
 }
 
 // startMissing asks the supervisor to start what is missing and waits
