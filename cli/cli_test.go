@@ -9,24 +9,6 @@ import (
 	"github.com/spf13/pflag"
 )
 
-func TestTypos(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		want int
-	}{
-		{"status", "status", 0},
-		{"stauts", "status", 1}, // a swap of neighbours is one
-		{"chek", "check", 1},
-		{"up", "ui", 1},
-		{"", "up", 2},
-		{"logz", "stop", 4},
-	} {
-		if got := typos(c.a, c.b); got != c.want {
-			t.Errorf("typos(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
-		}
-	}
-}
-
 func TestNotACommand(t *testing.T) {
 	commands := []string{"check", "env", "help", "start", "status", "stop", "ui", "up"}
 	for _, c := range []struct {

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/hiverun/hiverun/procfile"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -21,7 +22,7 @@ import (
 // overmind (ps, kill, connect) gets the command that does it here, and a
 // word close to a command gets "did you mean". It is "" when it has
 // nothing to suggest. commands are the command names to suggest from.
-func NotACommand(word string, rest, commands []string, procfile string) string {
+func NotACommand(word string, rest, commands []string, procfileName string) string {
 	with := func(cmd string) string { return strings.Join(append([]string{"hiverun", cmd}, rest...), " ") }
 	var hint string
 	switch word {
@@ -35,7 +36,7 @@ func NotACommand(word string, rest, commands []string, procfile string) string {
 		}
 		hint = "use " + with("logs -f") + " (the output of a detached stack)"
 	default:
-		s := closeCommands(commands, word)
+		s := procfile.Nearest(commands, word)
 		if len(s) == 0 {
 			return ""
 		}
@@ -45,7 +46,7 @@ func NotACommand(word string, rest, commands []string, procfile string) string {
 		}
 		hint = "did you mean " + strings.Join(tries, " or ") + "?"
 	}
-	return fmt.Sprintf("%s is not a command, nor a process in %s: %s", word, procfile, hint)
+	return fmt.Sprintf("%s is not a command, nor a process in %s: %s", word, procfileName, hint)
 }
 
 // Commands are the names of root's commands a user may be pointed to:
@@ -58,59 +59,6 @@ func Commands(root *cobra.Command) []string {
 		}
 	}
 	return out
-}
-
-// closeCommands are the commands nearest to word: those one typo away
-// (two for longer words; a swap of two letters is one), else those it
-// begins. Short words need a closer match: "up" is one letter from "ui".
-func closeCommands(commands []string, word string) []string {
-	limit := min(2, len(word)/3)
-	var best []string
-	bestDist := limit + 1
-	var prefixed []string
-	for _, name := range commands {
-		d := typos(strings.ToLower(word), name)
-		switch {
-		case d > limit:
-		case d < bestDist:
-			best, bestDist = []string{name}, d
-		case d == bestDist:
-			best = append(best, name)
-		}
-		if len(word) >= 2 && strings.HasPrefix(name, strings.ToLower(word)) {
-			prefixed = append(prefixed, name)
-		}
-	}
-	if len(best) > 0 {
-		return best
-	}
-	return prefixed
-}
-
-// typos is the optimal string alignment distance: insertions, deletions,
-// substitutions and swaps of neighbours, each counting one.
-func typos(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }
 
 // FlagMessage says a flag mistake in the user's words: a malformed number

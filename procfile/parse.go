@@ -27,28 +27,7 @@ var misspeltAnnotation = regexp.MustCompile(`(?i)^#\s*(h[a-z]{3,8}n)\s*:?\s*(.*)
 // meant as one: its first word is within two edits of hiverun.
 func looksLikeAnnotation(comment string) bool {
 	m := misspeltAnnotation.FindStringSubmatch(comment)
-	return m != nil && editDistance(strings.ToLower(m[1]), "hiverun") <= 2
-}
-
-// editDistance is the Levenshtein distance of two short words.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
+	return m != nil && Typos(strings.ToLower(m[1]), "hiverun") <= 2
 }
 
 // annotationLine matches "# hiverun: WORDS" with any blanks around.

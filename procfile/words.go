@@ -1,0 +1,58 @@
+package procfile
+
+import "strings"
+
+// Words close to what was meant: a command, a process, an annotation key.
+
+// Nearest are the names nearest to word: those one typo away
+// (two for longer words; a swap of two letters is one), else those it
+// begins. Short words need a closer match: "up" is one letter from "ui".
+func Nearest(names []string, word string) []string {
+	limit := min(2, len(word)/3)
+	var best []string
+	bestDist := limit + 1
+	var prefixed []string
+	for _, name := range names {
+		d := Typos(strings.ToLower(word), name)
+		switch {
+		case d > limit:
+		case d < bestDist:
+			best, bestDist = []string{name}, d
+		case d == bestDist:
+			best = append(best, name)
+		}
+		if len(word) >= 2 && strings.HasPrefix(name, strings.ToLower(word)) {
+			prefixed = append(prefixed, name)
+		}
+	}
+	if len(best) > 0 {
+		return best
+	}
+	return prefixed
+}
+
+// Typos is the optimal string alignment distance: insertions, deletions,
+// substitutions and swaps of neighbours, each counting one.
+func Typos(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
