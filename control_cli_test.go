@@ -163,7 +163,7 @@ func TestRunWith(t *testing.T) {
 // stops the whole stack, which stop alone did not let a user expect.
 func TestStopSaysWhatDependsOnIt(t *testing.T) {
 	t.Parallel()
-	dir := project(t, map[string]string{"Procfile": "redis: sleep 300\n# hiverun: depends=redis\nworker: sleep 300\n# hiverun: depends=redis\napi: sleep 300\nclock: sleep 300\n"})
+	dir := project(t, map[string]string{"Procfile": "redis: sleep 300\n# hiverun: oneshot depends=redis\nmigrate: true\n# hiverun: depends=redis\nworker: sleep 300\n# hiverun: depends=redis\napi: sleep 300\nclock: sleep 300\n"})
 	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
 		t.Fatalf("up --detach: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}

@@ -47,8 +47,9 @@ func TestHabitsFromOtherRunners(t *testing.T) {
 			t.Errorf("%v: stderr %q, want one line with %q", c.args, r.stderr, c.want)
 		}
 	}
-	// Far from any command: still the unknown process, naming the processes.
-	if r := hiverun(t, dir, nil, "wbe"); r.code != 2 || !strings.Contains(r.stderr, `unknown process "wbe"`) || strings.Contains(r.stderr, "did you mean") {
+	// Far from any command: still the unknown process, naming the
+	// processes (and the one it is close to), with no command suggested.
+	if r := hiverun(t, dir, nil, "wbe"); r.code != 2 || !strings.Contains(r.stderr, `unknown process "wbe"`) || strings.Contains(r.stderr, "did you mean hiverun") {
 		t.Errorf("wbe: exit %d, stderr %q", r.code, r.stderr)
 	}
 
@@ -372,5 +373,22 @@ func TestBadHealthFlagsTouchNothing(t *testing.T) {
 	}
 	if r := hiverun(t, dir, nil, "history", "--svg", "x.svg", "--boot", "5"); r.code != 2 || !strings.Contains(r.stderr, "--boot 5: 1 boot recorded") {
 		t.Errorf("history --boot 5: exit %d %s", r.code, r.stderr)
+	}
+}
+
+// TestDidYouMeanNames: a misspelt process name or annotation key gets the
+// one it is close to, as a misspelt command does.
+func TestDidYouMeanNames(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "worker: sleep 300\nweb: sleep 300\n"})
+	if r := hiverun(t, dir, nil, "check", "wroker"); r.code != 2 || !strings.Contains(r.stderr, "did you mean worker?") {
+		t.Errorf("check wroker: exit %d %s", r.code, r.stderr)
+	}
+	if r := hiverun(t, dir, nil, "restart", "wroker"); r.code != 2 || !strings.Contains(r.stderr, "did you mean worker?") {
+		t.Errorf("restart wroker: exit %d %s", r.code, r.stderr)
+	}
+	bad := project(t, map[string]string{"Procfile": "# hiverun: helth=/health port=8000\nweb: sleep 300\n"})
+	if r := hiverun(t, bad, nil, "check"); r.code != 2 || !strings.Contains(r.stderr, `unknown key "helth"`) || !strings.Contains(r.stderr, "did you mean health?") {
+		t.Errorf("helth=: exit %d %s", r.code, r.stderr)
 	}
 }

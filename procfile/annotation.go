@@ -119,8 +119,12 @@ func applyPair(p *Process, kv pair) error {
 	if read, ok := keyReaders[k]; ok {
 		return read(p, kv)
 	}
-	if kv.hasValue {
-		return fmt.Errorf("unknown key %q (known: %s)", k, Keys)
+	hint := ""
+	if near := Nearest(keyOrder, k); len(near) > 0 {
+		hint = fmt.Sprintf("; did you mean %s?", strings.Join(near, " or "))
 	}
-	return fmt.Errorf("unknown flag %q (known: %s)", k, Keys)
+	if kv.hasValue {
+		return fmt.Errorf("unknown key %q (known: %s)%s", k, Keys, hint)
+	}
+	return fmt.Errorf("unknown flag %q (known: %s)%s", k, Keys, hint)
 }

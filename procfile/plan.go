@@ -263,6 +263,18 @@ func names(pf *Procfile) string {
 	return strings.Join(out, ", ")
 }
 
+// didYouMean is "; did you mean NAME?" when a process is close to word.
+func didYouMean(pf *Procfile, word string) string {
+	var all []string
+	for _, p := range pf.Processes {
+		all = append(all, p.Name)
+	}
+	if near := Nearest(all, word); len(near) > 0 {
+		return fmt.Sprintf("; did you mean %s?", strings.Join(near, " or "))
+	}
+	return ""
+}
+
 // selectProcesses returns the named processes and, unless noDeps, all they
 // depend on transitively.
 func selectProcesses(pf *Procfile, want []string, noDeps bool) (map[string]bool, error) {
@@ -289,7 +301,7 @@ func selectProcesses(pf *Procfile, want []string, noDeps bool) (map[string]bool,
 	for _, w := range want {
 		p := pf.Lookup(w)
 		if p == nil {
-			return nil, &Error{Msg: fmt.Sprintf("unknown process %q (the Procfile defines: %s)", w, names(pf))}
+			return nil, &Error{Msg: fmt.Sprintf("unknown process %q (the Procfile defines: %s)%s", w, names(pf), didYouMean(pf, w))}
 		}
 		add(p)
 	}

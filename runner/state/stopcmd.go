@@ -116,7 +116,8 @@ func warnDependents(warn io.Writer, names []string, plan *procfile.Plan) {
 	var deps, of []string
 	seenOf := map[string]bool{}
 	for _, p := range plan.Procfile.Processes {
-		if stopped[p.Name] || plan.Count[p.Name] == 0 {
+		// A oneshot has done its work: it does not run on.
+		if stopped[p.Name] || plan.Count[p.Name] == 0 || p.Oneshot {
 			continue
 		}
 		for _, d := range p.Depends {
