@@ -134,10 +134,10 @@ func warnDependents(warn io.Writer, names []string, plan *procfile.Plan) {
 	if len(deps) == 0 {
 		return
 	}
-	verb := "depends"
+	verb, runs, them := "depends", "runs", "it"
 	if len(deps) > 1 {
-		verb = "depend"
+		verb, runs, them = "depend", "run", "them"
 	}
-	fmt.Fprintf(warn, "hiverun: %s %s on %s and run on without it; a required process that then exits stops the stack (stop them too, or restart %s when it should come back)\n",
-		strings.Join(deps, ", "), verb, strings.Join(of, ", "), strings.Join(of, " "))
+	fmt.Fprintf(warn, "hiverun: %s %s on %s and %s on without it; a required process that then exits stops the stack (stop %s too, or restart %s when it should come back)\n",
+		strings.Join(deps, ", "), verb, strings.Join(of, ", "), runs, them, strings.Join(of, " "))
 }
