@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/hiverun/hiverun/bench"
@@ -18,11 +19,27 @@ import (
 
 func main() {
 	runs := flag.Int("n", 5, "runs of each measurement (the median is shown)")
+	flag.StringVar(&only, "only", "", "run only these measurements: a comma list of boot, spawn, stop, output")
 	flag.Parse()
 	if err := run(*runs); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
+}
+
+// only names the measurements to run; empty runs them all.
+var only string
+
+func wanted(name string) bool {
+	if only == "" {
+		return true
+	}
+	for _, w := range strings.Split(only, ",") {
+		if strings.TrimSpace(w) == name {
+			return true
+		}
+	}
+	return false
 }
 
 func run(n int) error {
@@ -38,6 +55,21 @@ func run(n int) error {
 	}
 	fmt.Printf("%-44s %10s %10s %7s %s\n", "measure (median of "+fmt.Sprint(n)+")", "hiverun", "baseline", "ratio", "notes")
 
+	for _, m := range []struct {
+		name string
+		fn   func(bin string, n int) error
+	}{{"boot", boot}, {"spawn", spawn}, {"stop", stop}, {"output", output}} {
+		if !wanted(m.name) {
+			continue
+		}
+		if err := m.fn(bin, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func boot(bin string, n int) error {
 	var hv, bl, gaps []time.Duration
 	for i := 0; i < n; i++ {
 		r, err := bench.Boot(bin, 5, 31000+i*10)
@@ -47,9 +79,11 @@ func run(n int) error {
 		hv, bl, gaps = append(hv, r.Hiverun), append(bl, r.Baseline), append(gaps, r.MaxGap)
 	}
 	row("1. boot: chain of 5, 200ms each", hv, bl, fmt.Sprintf("max dependency→start gap %s (worst run %s)", ms(bench.Median(gaps)), ms(maxOf(gaps))))
+	return nil
+}
 
-	hv, bl = nil, nil
-	var gl []time.Duration
+func spawn(bin string, n int) error {
+	var hv, bl, gl []time.Duration
 	var comms map[string]int
 	for i := 0; i < n; i++ {
 		r, err := bench.Spawn(bin, 100)
@@ -60,7 +94,10 @@ func run(n int) error {
 	}
 	row("2. spawn: 100 sleeps all running", hv, bl, fmt.Sprintf("vs plain Go exec loop %s (%.2fx); processes: %v",
 		ms(bench.Median(gl)), bench.Ratio(bench.Median(hv), bench.Median(gl)), comms))
+	return nil
+}
 
+func stop(bin string, n int) error {
 	var exits []time.Duration
 	left := 0
 	for i := 0; i < n; i++ {
@@ -72,8 +109,11 @@ func run(n int) error {
 		left += len(r.Left)
 	}
 	fmt.Printf("%-44s %10s %10s %7s %s\n", "3. stop: Ctrl-C, 20 procs + grandchildren", ms(bench.Median(exits)), "-", "-", fmt.Sprintf("worst %s; left alive: %d", ms(maxOf(exits)), left))
+	return nil
+}
 
-	hv, bl = nil, nil
+func output(bin string, n int) error {
+	var hv, bl []time.Duration
 	lines := 0
 	for i := 0; i < n; i++ {
 		r, err := bench.Output(bin, 200000)
