@@ -3,7 +3,6 @@ package procfile
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -54,14 +53,9 @@ func SettingsOf(in *Instance) Settings {
 // edit should read "port changed", not also "env changed".
 func envHash(values map[string]string) string {
 	h := sha256.New()
-	for _, k := range SortedKeys(values) {
-		if k == "PORT" || k == "PS" || TerminalVar(k) {
-			// PORT and PS are settings of their own (port); the rest
-			// is the terminal's, not the stack's.
-			continue
-		}
-		fmt.Fprintf(h, "%s=%s\x00", k, values[k])
-	}
+	// PORT and PS are settings of their own (port); the rest is the
+	// terminal's, not the stack's.
+	hashEnv(h, values, func(k string) bool { return k == "PORT" || k == "PS" || TerminalVar(k) })
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 

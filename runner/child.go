@@ -9,12 +9,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hiverun/hiverun/procfile"
 	"github.com/hiverun/hiverun/runner/proc"
 )
 
 // child is a started process and the readers of its output.
 type child struct {
-	cmd     *exec.Cmd
+	process *os.Process
+	wait    func() *os.ProcessState // reaps it; nil state if that failed
 	grp     *proc.Group
 	pid     int
 	exited  chan struct{} // closed once Wait has returned
@@ -69,40 +71,22 @@ func (p *child) drainWait(d time.Duration) {
 // pseudo-terminal) read by pump.
 func (r *run) start(in *inst) (*child, error) {
 	spec := in.current()
-	env := append(spec.Environ[:len(spec.Environ):len(spec.Environ)], r.opts.ExtraEnv...)
-	var cmd *exec.Cmd
-	if spec.Exec.Script == "" {
-		if path := r.paths.Look(spec.Exec.Argv[0], spec.Env.Values["PATH"], spec.Dir); path != "" {
-			cmd = &exec.Cmd{Path: path, Args: spec.Exec.Argv}
-			env = append(env, spec.Exec.Env...)
-		}
-	}
-	if cmd == nil {
-		script := spec.Exec.Script
-		if script == "" {
-			script = spec.Proc.Command
-		}
-		path, args := proc.ShellArgs(script)
-		cmd = &exec.Cmd{Path: path, Args: args}
-	}
-	cmd.Env, cmd.Dir = env, spec.Dir
-	if r.devNull != nil && !spec.TTY {
-		// One /dev/null for every child instead of an open per start.
-		cmd.Stdin = r.devNull
-	}
-	proc.Prepare(cmd, spec.TTY)
-	p := &child{cmd: cmd, exited: make(chan struct{}), drained: make(chan struct{})}
+	path, args, env := r.commandOf(in, spec)
+	p := &child{exited: make(chan struct{}), drained: make(chan struct{})}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
-
 	var err error
 	// The plan's instance is shared and fingerprinted: a pipe standing in
 	// for a missing pseudo-terminal is this start's business only.
 	tty := spec.TTY
 	if tty {
+		cmd := &exec.Cmd{Path: path, Args: args, Env: env, Dir: spec.Dir}
+		proc.Prepare(cmd, true)
 		p.reader, err = proc.StartPTY(r.reaper, cmd)
 		if errors.Is(err, proc.ErrNoPTY) {
-			proc.Prepare(cmd, false)
 			tty = false
+		} else if err == nil {
+			p.process = cmd.Process
+			p.wait = func() *os.ProcessState { _ = cmd.Wait(); return cmd.ProcessState }
 		}
 	}
 	if !tty {
@@ -111,16 +95,23 @@ func (r *run) start(in *inst) (*child, error) {
 		if err != nil {
 			return nil, fmt.Errorf("could not start: %v", err)
 		}
-		// stdout and stderr share one pipe, as under foreman, so their
-		// order is kept.
-		cmd.Stdout, cmd.Stderr = w, w
+		// os.StartProcess, not exec.Cmd: the environment is already
+		// whole and without duplicates, and with a hundred processes
+		// starting at once, exec.Cmd's per-start copying of it showed in
+		// the boot's CPU profile.
+		attr := &os.ProcAttr{Dir: spec.Dir, Env: env, Files: []*os.File{r.devNull, w, w}, Sys: proc.SysAttr(false)}
 		err = r.reaper.Spawn(func() (int, error) {
-			if err := cmd.Start(); err != nil {
+			pr, err := os.StartProcess(path, args, attr)
+			if err != nil {
 				return 0, err
 			}
-			return cmd.Process.Pid, nil
+			p.process = pr
+			return pr.Pid, nil
 		})
 		w.Close()
+		if err == nil {
+			p.wait = func() *os.ProcessState { st, _ := p.process.Wait(); return st }
+		}
 	}
 	if err != nil {
 		if p.reader != nil {
@@ -128,8 +119,8 @@ func (r *run) start(in *inst) (*child, error) {
 		}
 		return nil, fmt.Errorf("could not start: %v", err)
 	}
-	p.pid = cmd.Process.Pid
-	p.grp, err = proc.Attach(cmd)
+	p.pid = p.process.Pid
+	p.grp, err = proc.Attach(p.pid)
 	if err != nil {
 		r.info("%s: could not attach to its process tree: %v", spec.Display, err)
 	}
@@ -139,9 +130,9 @@ func (r *run) start(in *inst) (*child, error) {
 
 	go func() {
 		proc.AwaitExit(p.pid)
-		_ = cmd.Wait()
+		st := p.wait()
 		r.reaper.Waited(p.pid)
-		p.code, p.desc = proc.ExitDescription(cmd.ProcessState)
+		p.code, p.desc = proc.ExitDescription(st)
 		close(p.exited)
 		p.cancel()
 	}()
@@ -164,4 +155,38 @@ func (r *run) pumpOutput(in *inst, p *child) {
 		p.reader.Close()
 		close(p.drained)
 	}()
+}
+
+// commandOf is what starts spec: its own argv where it needs no shell,
+// else its command under the shell; and its environment, made once per
+// spec, without duplicates (the last value of a key wins, as under
+// exec.Cmd).
+func (r *run) commandOf(in *inst, spec *procfile.Instance) (path string, args, env []string) {
+	if in.launch.spec == spec {
+		return in.launch.path, in.launch.args, in.launch.env
+	}
+	env = append(spec.Environ[:len(spec.Environ):len(spec.Environ)], r.opts.ExtraEnv...)
+	if spec.Exec.Script == "" {
+		if found := r.paths.Look(spec.Exec.Argv[0], spec.Env.Values["PATH"], spec.Dir); found != "" {
+			path, args = found, spec.Exec.Argv
+			env = append(env, spec.Exec.Env...)
+		}
+	}
+	if path == "" {
+		script := spec.Exec.Script
+		if script == "" {
+			script = spec.Proc.Command
+		}
+		path, args = proc.ShellArgs(script)
+	}
+	env = proc.DedupEnv(env)
+	in.launch = launch{spec: spec, path: path, args: args, env: env}
+	return path, args, env
+}
+
+// launch is what an instance's spec starts, kept while the spec stays.
+type launch struct {
+	spec      *procfile.Instance
+	path      string
+	args, env []string
 }

@@ -10,6 +10,8 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -55,6 +57,7 @@ func Foreground(ctx context.Context, plan *procfile.Plan, sigs chan os.Signal, o
 	if o.HealthFailures < 1 {
 		return &exitcode.Usage{Msg: fmt.Sprintf("--health-failures %d: expected how many failed checks in a row make a process unhealthy, 1 or more", o.HealthFailures)}
 	}
+	tuneRuntime()
 	dir, err := state.Open(plan.Root, true)
 	if err != nil {
 		return err
@@ -159,4 +162,24 @@ func reclaim(ctx context.Context, sigs <-chan os.Signal, dir *state.Dir, o state
 		return nil, 0, fmt.Errorf("interrupted (%s) before the stack started", proc.SignalName(got))
 	}
 	return mem, n, err
+}
+
+// tuneRuntime sets the Go runtime for a supervisor, whose heap stays small
+// and whose work comes in bursts of process starts. Both settings were
+// measured on 100 processes starting at once (bench/, 2 CPUs):
+//   - The collector runs at a fifth of its default rate: at the default,
+//     a boot ran several collections, about a tenth of its time.
+//   - Twice as many Ps as CPUs: Go forks with vfork in a raw system call,
+//     so the P of a goroutine starting a process is held until the child
+//     has exec'd, and with one P per CPU the rest of the runner (output,
+//     the state machines, the next starts) waited behind those starts.
+//
+// A value the user sets (GOGC, GOMAXPROCS) is left alone.
+func tuneRuntime() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 2*runtime.NumCPU()))
+	}
 }

@@ -31,6 +31,7 @@ type inst struct {
 	timer   *time.Timer
 	reaping sync.WaitGroup
 	why     string // the next start is a restart for this reason
+	launch  launch
 
 	mu          sync.Mutex
 	cur         *procfile.Instance // how it runs now (a reload may change it)

@@ -94,7 +94,7 @@ func (ck *Checker) runExec(ctx context.Context) error {
 	}); err != nil {
 		return err
 	}
-	g, _ := proc.Attach(cmd)
+	g, _ := proc.Attach(cmd.Process.Pid)
 	defer g.Close()
 	waitErr := make(chan error, 1)
 	go func() {

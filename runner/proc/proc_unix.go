@@ -25,17 +25,21 @@ type Group struct {
 
 // prepare puts the child in a process group of its own, so that one signal
 // reaches it and everything it forks without leaving that group.
-func Prepare(cmd *exec.Cmd, tty bool) {
+func Prepare(cmd *exec.Cmd, tty bool) { cmd.SysProcAttr = SysAttr(tty) }
+
+// SysAttr is Prepare's for os.StartProcess.
+func SysAttr(tty bool) *syscall.SysProcAttr {
 	if tty {
 		// The pty start makes it a session leader, which is a group too.
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
-		return
+		return &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return &syscall.SysProcAttr{Setpgid: true}
 }
 
-func Attach(cmd *exec.Cmd) (*Group, error) {
-	return &Group{pgid: cmd.Process.Pid}, nil
+// Attach is the handle on the tree of the child pid started as Prepare
+// says.
+func Attach(pid int) (*Group, error) {
+	return &Group{pgid: pid}, nil
 }
 
 // signal sends sig to the whole group.

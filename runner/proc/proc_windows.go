@@ -20,13 +20,16 @@ type Group struct {
 	job windows.Handle
 }
 
-func Prepare(cmd *exec.Cmd, tty bool) {
+func Prepare(cmd *exec.Cmd, tty bool) { cmd.SysProcAttr = SysAttr(tty) }
+
+// SysAttr is Prepare's for os.StartProcess.
+func SysAttr(tty bool) *syscall.SysProcAttr {
 	// A group of its own lets CTRL_BREAK reach it without reaching hiverun.
-	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP}
+	return &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP}
 }
 
-func Attach(cmd *exec.Cmd) (*Group, error) {
-	g := &Group{pid: cmd.Process.Pid}
+func Attach(pid int) (*Group, error) {
+	g := &Group{pid: pid}
 	job, err := windows.CreateJobObject(nil, nil)
 	if err != nil {
 		return g, err
