@@ -58,6 +58,7 @@ func Foreground(ctx context.Context, plan *procfile.Plan, sigs chan os.Signal, o
 		return &exitcode.Usage{Msg: fmt.Sprintf("--health-failures %d: expected how many failed checks in a row make a process unhealthy, 1 or more", o.HealthFailures)}
 	}
 	tuneRuntime()
+	proc.KeepOnBrokenPipe()
 	dir, err := state.Open(plan.Root, true)
 	if err != nil {
 		return err

@@ -3,9 +3,11 @@ package runner
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"io"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fatih/color"
@@ -35,6 +37,9 @@ type output struct {
 	live       string
 	buf        []byte
 	err        error
+	// closed is closed when a write finds that nobody reads the output
+	// any more (`hiverun | head` once head has gone): the stack stops.
+	closed chan struct{}
 }
 
 type prefix struct {
@@ -46,7 +51,7 @@ func newOutput(w io.Writer, useColor, timestamps bool, now func() time.Time, wid
 	if width < len("hiverun") {
 		width = len("hiverun")
 	}
-	return &output{w: w, color: useColor, timestamps: timestamps, now: now, width: width}
+	return &output{w: w, color: useColor, timestamps: timestamps, now: now, width: width, closed: make(chan struct{})}
 }
 
 func (o *output) prefixFor(name string, idx int) *prefix {
@@ -119,6 +124,9 @@ func (o *output) write(b []byte) {
 		// A closed terminal must not stop the stack from being supervised
 		// and stopped; output is dropped from here on.
 		o.err = err
+		if errors.Is(err, syscall.EPIPE) {
+			close(o.closed)
+		}
 	}
 }
 

@@ -186,6 +186,7 @@ func (r *run) loop(ctx context.Context) error {
 		tick = t.C
 	}
 	ctxDone := ctx.Done()
+	outClosed := r.out.closed
 	r.decide()
 	for {
 		select {
@@ -197,6 +198,9 @@ func (r *run) loop(ctx context.Context) error {
 			r.control(req)
 		case sig := <-r.opts.Signals:
 			r.signalled(sig)
+		case <-outClosed:
+			outClosed = nil
+			r.interrupt("its output was closed (the program reading it has exited)")
 		case <-ctxDone:
 			ctxDone = nil
 			why := "cancelled"

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strconv"
 	"syscall"
 
@@ -125,3 +126,17 @@ func GroupExists(pgid int) bool { return pgid > 0 && (&Group{pgid: pgid}).Alive(
 
 // GroupLiving tells whether group pgid has a member that is not a zombie.
 func GroupLiving(pgid int) bool { return pgid > 0 && (&Group{pgid: pgid}).Living() }
+
+// KeepOnBrokenPipe stops the Go runtime from killing hiverun with SIGPIPE
+// when its stdout or stderr is a pipe whose reader has gone (`hiverun |
+// head`): the write fails with EPIPE instead, and the runner stops the
+// stack in order. (A handler, not SIG_IGN: children must not inherit an
+// ignored SIGPIPE.)
+func KeepOnBrokenPipe() {
+	c := make(chan os.Signal, 1)
+	signal.Notify(c, syscall.SIGPIPE)
+	go func() {
+		for range c {
+		}
+	}()
+}

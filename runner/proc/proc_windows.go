@@ -195,3 +195,7 @@ func SpawnOwn(start func() (int, error)) (waited func(), err error) {
 	_, err = start()
 	return func() {}, err
 }
+
+// KeepOnBrokenPipe: Windows has no SIGPIPE; a write to a closed pipe
+// fails and the output is dropped.
+func KeepOnBrokenPipe() {}

@@ -1,0 +1,64 @@
+//go:build linux
+
+package main_test
+
+import (
+	"bufio"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestOutputReaderGone: `hiverun | head -3` ends the stack once head has
+// gone. hiverun used to die of SIGPIPE at its next line, leaving its
+// processes running with no supervisor until the next start reclaimed
+// them.
+func TestOutputReaderGone(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{
+		"Procfile": "ticker: while :; do echo tick; sleep 0.05; done\n" +
+			"idle: sh -c 'trap \"echo bye > stopped-in-order; exit 0\" TERM; while :; do sleep 0.05; done'\n",
+	})
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "start", "--no-color")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	// Read as head -3 would, once the stack is up, then go away.
+	sc := bufio.NewScanner(r)
+	ready := false
+	for !ready && sc.Scan() {
+		ready = strings.Contains(sc.Text(), "| ready in")
+	}
+	r.Close()
+	select {
+	case err = <-done:
+	case <-time.After(15 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("hiverun did not end once its output was closed")
+	}
+	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		t.Fatalf("hiverun died of %v instead of stopping its stack", ws.Signal())
+	}
+	if err != nil {
+		t.Errorf("exit: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "stopped-in-order")); err != nil {
+		t.Errorf("idle was not stopped in order: %v", err)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, ".hiverun", "hiverun.log"))
+	if !strings.Contains(string(log), "stopping: its output was closed") {
+		t.Errorf("hiverun.log does not say why the stack stopped:\n%s", log)
+	}
+}
