@@ -21,7 +21,7 @@ func TestOutputReaderGone(t *testing.T) {
 	t.Parallel()
 	dir := project(t, map[string]string{
 		"Procfile": "ticker: while :; do echo tick; sleep 0.05; done\n" +
-			"idle: sh -c 'trap \"echo bye > stopped-in-order; exit 0\" TERM; while :; do sleep 0.05; done'\n",
+			"idle: sh -c 'trap \"echo bye > stopped-in-order; exit 0\" TERM; echo armed; while :; do sleep 0.05; done'\n",
 	})
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -35,11 +35,9 @@ func TestOutputReaderGone(t *testing.T) {
 	w.Close()
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	// Read as head -3 would, once the stack is up, then go away.
+	// Read as head would, once idle has set its trap, then go away.
 	sc := bufio.NewScanner(r)
-	ready := false
-	for !ready && sc.Scan() {
-		ready = strings.Contains(sc.Text(), "| ready in")
+	for sc.Scan() && !strings.Contains(sc.Text(), "| armed") {
 	}
 	r.Close()
 	select {
