@@ -129,7 +129,11 @@ func (r *run) start(in *inst) (*child, error) {
 	in.mu.Unlock()
 
 	go func() {
-		proc.AwaitExit(p.pid)
+		if exited := r.reaper.Exited(p.pid); exited != nil {
+			<-exited
+		} else {
+			proc.AwaitExit(p.pid)
+		}
 		st := p.wait()
 		r.reaper.Waited(p.pid)
 		p.code, p.desc = proc.ExitDescription(st)

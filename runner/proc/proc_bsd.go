@@ -24,6 +24,10 @@ func zombieChildren(self int) []int { return nil }
 
 func reapPid(pid int) {}
 
+// hasExited: there is no Reaper here (becomeSubreaper fails), so nothing
+// asks.
+func hasExited(pid int) bool { return false }
+
 const canAdopt = false
 
 // GroupMembers cannot list a group without /proc (GroupLiving still

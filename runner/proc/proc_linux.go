@@ -185,6 +185,14 @@ func zombieChildren(self int) []int {
 	return out
 }
 
+// hasExited tells whether our child pid has exited, without reaping it.
+func hasExited(pid int) bool {
+	var info unix.Siginfo
+	err := unix.Waitid(unix.P_PID, pid, &info, unix.WEXITED|unix.WNOHANG|unix.WNOWAIT, nil)
+	// ECHILD: no such child of ours any more; nothing will wait on it.
+	return err != nil || info.Signo != 0
+}
+
 func reapPid(pid int) {
 	var ws unix.WaitStatus
 	_, _ = unix.Wait4(pid, &ws, unix.WNOHANG, nil)

@@ -136,6 +136,9 @@ func NewReaper() (*Reaper, error) { return nil, errors.New("not supported on win
 
 func (r *Reaper) Spawn(start func() (int, error)) error { _, err := start(); return err }
 
+// Exited is nil: the caller waits for the process itself.
+func (r *Reaper) Exited(pid int) <-chan struct{} { return nil }
+
 func (r *Reaper) Waited(pid int) {}
 func (r *Reaper) Adopted() []int { return nil }
 
