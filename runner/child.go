@@ -163,17 +163,18 @@ func (r *run) pumpOutput(in *inst, p *child) {
 
 // commandOf is what starts spec: its own argv where it needs no shell,
 // else its command under the shell; and its environment, made once per
-// spec, without duplicates (the last value of a key wins, as under
-// exec.Cmd).
+// spec: the stack's variables and the command's own assignments (FOO=1
+// cmd) set on the planned environment, the last value of a key winning,
+// as under exec.Cmd.
 func (r *run) commandOf(in *inst, spec *procfile.Instance) (path string, args, env []string) {
 	if in.launch.spec == spec {
 		return in.launch.path, in.launch.args, in.launch.env
 	}
-	env = append(spec.Environ[:len(spec.Environ):len(spec.Environ)], r.opts.ExtraEnv...)
+	over := r.opts.ExtraEnv[:len(r.opts.ExtraEnv):len(r.opts.ExtraEnv)]
 	if spec.Exec.Script == "" {
 		if found := r.paths.Look(spec.Exec.Argv[0], spec.Env.Values["PATH"], spec.Dir); found != "" {
 			path, args = found, spec.Exec.Argv
-			env = append(env, spec.Exec.Env...)
+			over = append(over, spec.Exec.Env...)
 		}
 	}
 	if path == "" {
@@ -183,7 +184,7 @@ func (r *run) commandOf(in *inst, spec *procfile.Instance) (path string, args, e
 		}
 		path, args = proc.ShellArgs(script)
 	}
-	env = proc.DedupEnv(env)
+	env = proc.Override(spec.Environ, over)
 	in.launch = launch{spec: spec, path: path, args: args, env: env}
 	return path, args, env
 }

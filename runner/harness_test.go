@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -59,7 +60,9 @@ func newHarness(t *testing.T, src string) *harness {
 	h.opts = procfile.Options{Grace: 5 * time.Second}
 	t.Cleanup(func() {
 		for _, pid := range h.leftovers() {
-			t.Errorf("process %d left running", pid)
+			cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+			stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+			t.Errorf("process %d left running: %q (%s)", pid, bytes.ReplaceAll(cmdline, []byte{0}, []byte{' '}), bytes.TrimSpace(stat))
 			_ = syscallKill(pid)
 		}
 	})

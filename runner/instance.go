@@ -30,8 +30,11 @@ type inst struct {
 	unwatch context.CancelFunc
 	timer   *time.Timer
 	reaping sync.WaitGroup
-	why     string // the next start is a restart for this reason
-	launch  launch
+	// checks are its readiness and health checks in flight: a check's
+	// own process must be gone before the instance counts as ended.
+	checks sync.WaitGroup
+	why    string // the next start is a restart for this reason
+	launch launch
 
 	mu          sync.Mutex
 	cur         *procfile.Instance // how it runs now (a reload may change it)
@@ -122,6 +125,24 @@ func (in *inst) post(ev input) {
 	}
 }
 
+// end waits for the instance's checks to end (what they still post is
+// dropped), then says that nothing of it runs any more.
+func (in *inst) end() {
+	ended := make(chan struct{})
+	go func() {
+		in.checks.Wait()
+		close(ended)
+	}()
+	for {
+		select {
+		case <-in.ev:
+		case <-ended:
+			close(in.done)
+			return
+		}
+	}
+}
+
 func final(s life.State) bool {
 	switch s {
 	case life.Stopped, life.Exited, life.Failed, life.Skipped:
@@ -133,7 +154,7 @@ func final(s life.State) bool {
 // live is the life of one instance: it waits in one place for whatever
 // happens to it, lets step decide, and does what step says.
 func (r *run) live(in *inst) {
-	defer close(in.done)
+	defer in.end()
 	m := newMachine(in.spec.Proc, r.opts.HealthFailures)
 	in.mu.Lock()
 	in.waitFrom = r.opts.Now()
@@ -342,7 +363,11 @@ func (r *run) begin(in *inst, c *change) *input {
 		// a quick exit: such a process ran, it did not fail to start.
 		return &input{kind: evReady, gen: gen, at: r.opts.Now()}
 	}
-	go r.becomeReady(in, p, cur, gen, first)
+	in.checks.Add(1)
+	go func() {
+		defer in.checks.Done()
+		r.becomeReady(in, p, cur, gen, first)
+	}()
 	return nil
 }
 

@@ -136,7 +136,9 @@ func (r *run) watch(in *inst) {
 	ctx, cancel := context.WithCancel(p.ctx)
 	in.unwatch = cancel
 	gen := in.gen
+	in.checks.Add(1)
 	go func() {
+		defer in.checks.Done()
 		ck := check.New(spec.Check, spec.Environ, spec.Dir, r.reaper)
 		for {
 			select {

@@ -5,17 +5,17 @@ import (
 	"testing"
 )
 
-func TestDedupEnvLastWins(t *testing.T) {
-	for _, c := range []struct{ in, want []string }{
-		{[]string{"A=1", "B=2"}, []string{"A=1", "B=2"}},
-		{[]string{"A=1", "B=2", "A=3"}, []string{"B=2", "A=3"}},
-		{[]string{"PORT=1", "X=", "PORT=2", "X=y"}, []string{"PORT=2", "X=y"}},
-		{[]string{"odd", "A=1", "odd"}, []string{"odd", "A=1", "odd"}},
-		{[]string{"=C:=C:\\a", "=C:=C:\\b", "=D:=D:\\"}, []string{"=C:=C:\\b", "=D:=D:\\"}},
-		{nil, nil},
+func TestOverrideLastWins(t *testing.T) {
+	for _, c := range []struct{ base, over, want []string }{
+		{[]string{"A=1", "B=2"}, nil, []string{"A=1", "B=2"}},
+		{[]string{"A=1", "B=2"}, []string{"A=3"}, []string{"B=2", "A=3"}},
+		{[]string{"PORT=1", "X="}, []string{"PORT=2", "X=y", "PORT=3"}, []string{"X=y", "PORT=3"}},
+		{[]string{"odd", "A=1"}, []string{"odd", "C=1"}, []string{"odd", "A=1", "odd", "C=1"}},
+		{[]string{"=C:=C:\\a", "=D:=D:\\"}, []string{"=C:=C:\\b"}, []string{"=D:=D:\\", "=C:=C:\\b"}},
+		{nil, []string{"A=1"}, []string{"A=1"}},
 	} {
-		if got := DedupEnv(c.in); !slices.Equal(got, c.want) {
-			t.Errorf("DedupEnv(%q) = %q, want %q", c.in, got, c.want)
+		if got := Override(c.base, c.over); !slices.Equal(got, c.want) {
+			t.Errorf("Override(%q, %q) = %q, want %q", c.base, c.over, got, c.want)
 		}
 	}
 }

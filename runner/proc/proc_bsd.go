@@ -20,7 +20,7 @@ func becomeSubreaper() error { return errors.New("not supported on this system")
 
 func adoptedTrees(self int, skip map[int]bool) []int { return nil }
 
-func zombieChildren(self int) []int { return nil }
+func zombieChildren(self int, skip func(int) bool) []int { return nil }
 
 func reapPid(pid int) {}
 

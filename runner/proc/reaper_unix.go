@@ -96,13 +96,14 @@ func (r *Reaper) reap() {
 		}
 	}
 	r.mu.Unlock()
-	for _, pid := range zombieChildren(r.self) {
+	own := func(pid int) bool {
 		r.mu.Lock()
-		_, own := r.own[pid]
-		r.mu.Unlock()
-		if !own {
-			reapPid(pid)
-		}
+		defer r.mu.Unlock()
+		_, ok := r.own[pid]
+		return ok
+	}
+	for _, pid := range zombieChildren(r.self, own) {
+		reapPid(pid)
 	}
 }
 
