@@ -181,6 +181,7 @@ func tuneRuntime() {
 		debug.SetGCPercent(400)
 	}
 	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(max(runtime.GOMAXPROCS(0), 2*runtime.NumCPU()))
+		// Twice the default, which already follows a container's CPU limit.
+		runtime.GOMAXPROCS(2 * runtime.GOMAXPROCS(0))
 	}
 }
