@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -176,7 +177,11 @@ func reclaim(ctx context.Context, sigs <-chan os.Signal, dir *state.Dir, o state
 //     the state machines, the next starts) waited behind those starts.
 //
 // A value the user sets (GOGC, GOMAXPROCS) is left alone.
-func tuneRuntime() {
+func tuneRuntime() { tuneOnce.Do(tune) }
+
+var tuneOnce sync.Once
+
+func tune() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
