@@ -124,7 +124,7 @@ func applyPair(p *Process, kv pair) error {
 		hint = fmt.Sprintf("; did you mean %s?", strings.Join(near, " or "))
 	}
 	if kv.hasValue {
-		return fmt.Errorf("unknown key %q (known: %s)%s", k, Keys, hint)
+		return fmt.Errorf("unknown key %q (known: %s)%s", Clip(k), Keys, hint)
 	}
-	return fmt.Errorf("unknown flag %q (known: %s)%s", k, Keys, hint)
+	return fmt.Errorf("unknown flag %q (known: %s)%s", Clip(k), Keys, hint)
 }

@@ -1,6 +1,9 @@
 package procfile
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Words close to what was meant: a command, a process, an annotation key.
 
@@ -12,8 +15,15 @@ func Nearest(names []string, word string) []string {
 	var best []string
 	bestDist := limit + 1
 	var prefixed []string
+	lower := strings.ToLower(word)
 	for _, name := range names {
-		d := Typos(strings.ToLower(word), name)
+		d := limit + 1
+		// Words whose lengths differ by more than the limit are further
+		// apart than it: a long line of junk is not compared letter by
+		// letter with every name (a 200 kB one took a second).
+		if abs(len(lower)-len(name)) <= limit {
+			d = Typos(lower, name)
+		}
 		switch {
 		case d > limit:
 		case d < bestDist:
@@ -21,7 +31,7 @@ func Nearest(names []string, word string) []string {
 		case d == bestDist:
 			best = append(best, name)
 		}
-		if len(word) >= 2 && strings.HasPrefix(name, strings.ToLower(word)) {
+		if len(word) >= 2 && strings.HasPrefix(name, lower) {
 			prefixed = append(prefixed, name)
 		}
 	}
@@ -55,4 +65,25 @@ func Typos(a, b string) int {
 		}
 	}
 	return d[len(a)][len(b)]
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// Clip shortens what a user wrote for an error message: a line of junk
+// is named by its start, not repeated whole.
+func Clip(s string) string {
+	const most = 40
+	if len(s) <= most {
+		return s
+	}
+	cut := most
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
