@@ -51,21 +51,30 @@ func (p *child) drainedWithin(d time.Duration) bool {
 	}
 }
 
-// drainWait gives the output readers up to d to reach EOF, then closes the
-// read side so a descendant that keeps the pipe open cannot hold us.
+// drainWait waits for the output readers to reach EOF, then closes the
+// read side so that a descendant that keeps the pipe open cannot hold us:
+// once d has passed with no line read and nothing left in the pipe. While
+// lines come, or wait in the pipe because writing them out stalls (a
+// loaded machine, a terminal scrolled back), it waits on, up to
+// drainMost: closing then cut off the last lines of a process that had
+// exited.
 func (p *child) drainWait(d time.Duration) {
-	for {
+	for deadline := time.Now().Add(drainMost); time.Now().Before(deadline); {
 		seen := p.lines.Load()
 		if p.drainedWithin(d) {
 			return
 		}
-		if p.lines.Load() == seen {
+		if p.lines.Load() == seen && proc.Unread(p.reader) <= 0 {
 			break
 		}
 	}
 	p.reader.Close()
 	<-p.drained
 }
+
+// drainMost bounds the wait for output that keeps coming after its
+// process has ended (a daemon it left writing to the same pipe).
+const drainMost = time.Minute
 
 // start launches the instance's command with its output on a pipe (or a
 // pseudo-terminal) read by pump.

@@ -214,3 +214,34 @@ func TestLogFileRotates(t *testing.T) {
 		t.Fatalf("stamp: %q", cur)
 	}
 }
+
+// stallSink holds back every write for a while, like a terminal that is
+// scrolled back or a loaded machine.
+type stallSink struct {
+	syncBuffer
+	stall time.Duration
+}
+
+func (s *stallSink) Write(p []byte) (int, error) {
+	time.Sleep(s.stall)
+	return s.syncBuffer.Write(p)
+}
+
+// TestLastLinesUnderLoad: when writing the output stalls for longer than
+// the drain waits for progress (a loaded machine, a terminal scrolled
+// back), what the process left in the pipe before it exited is still
+// shown. It used to be cut off: after 500 ms without a line, the pipe was
+// closed, as if a grandchild held it open with nothing to say.
+func TestLastLinesUnderLoad(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, `# hiverun: oneshot
+burst: python3 -c "[print('line %05d ' % i + 'x'*90) for i in range(1500)]"
+`)
+	sink := &stallSink{stall: 700 * time.Millisecond}
+	if err := h.run(60*time.Second, func(o *Options) { o.Stdout = sink }); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(sink.String(), "burst   | line "); n != 1500 {
+		t.Fatalf("%d lines arrived before hiverun ended, want 1500", n)
+	}
+}

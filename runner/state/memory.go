@@ -235,7 +235,11 @@ func (d *Dir) SaveMemory(m *Memory) error {
 	if len(m.Startups) > MaxStartups {
 		m.Startups = m.Startups[len(m.Startups)-MaxStartups:]
 	}
-	data, err := json.MarshalIndent(m, "", "  ")
+	// Compact: indenting tripled the time of a write (0.9 ms against
+	// 0.3 ms for 100 processes), and the boot's last write is on the path
+	// of its ready line. `jq . memory.json` reads it; `status --json` and
+	// `history --json` are the interfaces meant for people and tools.
+	data, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
