@@ -60,3 +60,81 @@ func TestOutputReaderGone(t *testing.T) {
 		t.Errorf("hiverun.log does not say why the stack stopped:\n%s", log)
 	}
 }
+
+// TestQuietStackReaderGone: `hiverun | grep -m1 'ready in'` ends the stack
+// once grep has gone, though no process writes anything more: hiverun
+// used to notice only at its next write, and ran on.
+func TestQuietStackReaderGone(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{
+		"Procfile": "quiet: sleep 60\n",
+	})
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "start", "--no-color")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	sc := bufio.NewScanner(r)
+	for sc.Scan() && !strings.Contains(sc.Text(), "| ready in") {
+	}
+	r.Close()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		<-done
+		t.Fatal("hiverun ran on after the reader of its output had gone")
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, ".hiverun", "hiverun.log"))
+	if !strings.Contains(string(log), "stopping: its output was closed") {
+		t.Errorf("hiverun.log:\n%s", log)
+	}
+}
+
+// TestCtrlCOnAPipeline: Ctrl-C on `hiverun | tee log` reaches the reader
+// too, which goes away: the stack still stops in order, each process
+// given its grace. The closed output used to count as a second Ctrl-C
+// and kill everything at once.
+func TestCtrlCOnAPipeline(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{
+		"Procfile": "slow: sh -c 'trap \"sleep 0.5; echo bye > graceful; exit 0\" TERM; echo armed; while :; do echo tick; sleep 0.05; done'\n",
+	})
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "start", "--no-color")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	sc := bufio.NewScanner(r)
+	for sc.Scan() && !strings.Contains(sc.Text(), "| armed") {
+	}
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	r.Close()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("hiverun did not end")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "graceful")); err != nil {
+		t.Errorf("slow was not given its grace: %v", err)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, ".hiverun", "hiverun.log"))
+	if strings.Contains(string(log), "killing everything now") {
+		t.Errorf("hiverun.log:\n%s", log)
+	}
+}

@@ -132,6 +132,7 @@ func foregroundOutput(opts *Options, o ForegroundOptions) {
 	stdout := os.Stdout
 	fd := stdout.Fd()
 	opts.Stdout = stdout
+	opts.OutputGone = proc.ReaderGone(stdout)
 	opts.Color = o.Color
 	opts.Timestamps = o.Timestamps
 	opts.Live = (isatty.IsTerminal(fd) || isatty.IsCygwinTerminal(fd)) && os.Getenv("TERM") != "dumb"

@@ -15,6 +15,9 @@ type Options struct {
 	Stdout     io.Writer
 	Color      bool
 	Timestamps bool
+	// OutputGone is closed when Stdout, a pipe, has lost its reader: the
+	// stack stops in order (nil: only a failed write tells).
+	OutputGone <-chan struct{}
 	// Live shows the one-line "waiting" status while booting; only for a
 	// terminal.
 	Live      bool

@@ -55,7 +55,10 @@ type run struct {
 	summarised bool
 	failed     string // the required instance whose failure stops the stack
 	signalAt   time.Time
-	waiters    []*waiter
+	// outputGoneAt: the stop began with the output closing (signalAt is
+	// then when).
+	outputGoneAt bool
+	waiters      []*waiter
 }
 
 // Run supervises plan until the stack ends or is stopped. It returns nil
@@ -186,7 +189,7 @@ func (r *run) loop(ctx context.Context) error {
 		tick = t.C
 	}
 	ctxDone := ctx.Done()
-	outClosed := r.out.closed
+	outClosed, outGone := r.out.closed, r.opts.OutputGone
 	r.decide()
 	for {
 		select {
@@ -200,7 +203,10 @@ func (r *run) loop(ctx context.Context) error {
 			r.signalled(sig)
 		case <-outClosed:
 			outClosed = nil
-			r.interrupt("its output was closed (the program reading it has exited)")
+			r.outputClosed()
+		case <-outGone:
+			outGone = nil
+			r.outputClosed()
 		case <-ctxDone:
 			ctxDone = nil
 			why := "cancelled"

@@ -20,6 +20,10 @@ func (r *run) signalled(sig os.Signal) {
 	now := time.Now()
 	if !r.signalAt.IsZero() && now.Sub(r.signalAt) < sameRequest {
 		r.signalAt = time.Time{} // only one repeat is forgiven
+		if r.outputGoneAt {
+			r.say("received %s as its output closed: the same request, still stopping in order (another signal kills at once)", name)
+			return
+		}
 		r.say("received %s again within %s: the same request, still stopping in order (another signal kills at once)", name, sameRequest)
 		return
 	}
@@ -116,6 +120,19 @@ func (r *run) interrupt(why string) {
 		return
 	}
 	r.stop(why, 0)
+}
+
+// outputClosed stops the stack in order once nobody reads its output. It is
+// never a second request: Ctrl-C on `hiverun | tee log` ends tee too, and
+// that must not turn the orderly stop into a kill.
+func (r *run) outputClosed() {
+	if r.isStopping() {
+		return
+	}
+	// The Ctrl-C that ended the reader reaches hiverun too, a moment
+	// before or after: within sameRequest it is this same request.
+	r.signalAt, r.outputGoneAt = time.Now(), true
+	r.stop("its output was closed (the program reading it has exited)", 0)
 }
 
 // stop begins stopping the stack; the first reason decides the exit code.
