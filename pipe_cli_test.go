@@ -138,3 +138,32 @@ func TestCtrlCOnAPipeline(t *testing.T) {
 		t.Errorf("hiverun.log:\n%s", log)
 	}
 }
+
+// TestPWDIsTheProcessDir: PWD is the folder a process runs in, as a shell
+// (and foreman) gives it. A command hiverun runs without a shell used to
+// get the PWD of the terminal hiverun was started from.
+func TestPWDIsTheProcessDir(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{
+		"Procfile": "# hiverun: oneshot dir=./sub\ndirect: printenv PWD\n" +
+			"# hiverun: oneshot\nshell: sh -c 'echo $PWD'\n",
+		"sub/.keep": "",
+	})
+	r := hiverun(t, dir, []string{"PWD=/somewhere/else"}, "start", "--no-color", "--no-timestamp")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	real, _ := filepath.EvalSymlinks(dir)
+	for _, want := range []string{
+		"direct  | " + filepath.Join(dir, "sub"), "shell   | " + dir,
+	} {
+		alt := strings.Replace(want, dir, real, 1)
+		if !strings.Contains(r.stdout, want) && !strings.Contains(r.stdout, alt) {
+			t.Errorf("missing %q in:\n%s", want, r.stdout)
+		}
+	}
+	env := hiverun(t, dir, []string{"PWD=/somewhere/else"}, "env", "direct")
+	if !strings.Contains(env.stdout, "PWD="+filepath.Join(dir, "sub")) && !strings.Contains(env.stdout, "PWD="+filepath.Join(real, "sub")) {
+		t.Errorf("env direct:\n%s", env.stdout)
+	}
+}

@@ -177,8 +177,6 @@ func resolveInstance(pl *Plan, p *Process, n int, o Options) (*Instance, error) 
 	if _, ok := env.Values["PYTHONUNBUFFERED"]; !ok {
 		env.Set("PYTHONUNBUFFERED", "1", "hiverun")
 	}
-	in.Env, in.Environ = env, env.List()
-
 	in.Dir = pl.Root
 	if p.Dir != "" {
 		d := expand(p.Dir, env)
@@ -190,6 +188,10 @@ func resolveInstance(pl *Plan, p *Process, n int, o Options) (*Instance, error) 
 			return nil, &Error{File: pf.File, Line: p.KeyLine("dir"), Msg: fmt.Sprintf("dir=%s: %v", p.Dir, err)}
 		}
 	}
+	// PWD is the folder the process runs in, as a shell sets it; a
+	// command run without one would otherwise carry the terminal's.
+	env.Set("PWD", in.Dir, "its folder")
+	in.Env, in.Environ = env, env.List()
 	for _, g := range p.Clean {
 		g = expand(g, env)
 		if err := insideProject(g); err != nil {
