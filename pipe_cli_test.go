@@ -4,6 +4,7 @@ package main_test
 
 import (
 	"bufio"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -166,4 +167,43 @@ func TestPWDIsTheProcessDir(t *testing.T) {
 	if !strings.Contains(env.stdout, "PWD="+filepath.Join(dir, "sub")) && !strings.Contains(env.stdout, "PWD="+filepath.Join(real, "sub")) {
 		t.Errorf("env direct:\n%s", env.stdout)
 	}
+}
+
+// TestDetachKeepsNoInheritedPipe: `(hiverun up --detach 5>&1 >/dev/null) |
+// cat`, or a CI runner that leaves a pipe open in its steps, ends once up
+// has: the background supervisor and the stack's processes do not keep a
+// descriptor that up inherited. It used to, and the pipeline hung while
+// the stack ran.
+func TestDetachKeepsNoInheritedPipe(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "quiet: sleep 60\n"})
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "up", "--detach")
+	cmd.Dir = dir
+	devNull, err := os.Open(os.DevNull)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer devNull.Close()
+	// fds 3 to 5, as a shell's 5>&1 gives the pipe at 5
+	cmd.ExtraFiles = []*os.File{devNull, devNull, w}
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("up --detach: %v", err)
+	}
+	w.Close()
+	eof := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, r)
+		close(eof)
+	}()
+	select {
+	case <-eof:
+	case <-time.After(5 * time.Second):
+		t.Error("the pipe up inherited is still held open after up has ended")
+	}
+	r.Close()
 }

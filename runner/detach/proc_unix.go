@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"strconv"
 	"syscall"
 )
 
@@ -25,4 +26,25 @@ func closeOnExec(fd int) { syscall.CloseOnExec(fd) }
 func passNotify(c *exec.Cmd, w *os.File) bool {
 	c.ExtraFiles = []*os.File{w}
 	return true
+}
+
+// keepInheritedFromChildren marks every descriptor above stderr that this
+// process inherited close-on-exec, so the background supervisor (and the
+// stack under it) does not keep it: a pipe a CI runner or a shell left
+// open (`5>&1`) would otherwise stay open for as long as the stack runs,
+// and whoever waits for its end would hang.
+func keepInheritedFromChildren() {
+	dir := "/proc/self/fd"
+	if _, err := os.Stat(dir); err != nil {
+		dir = "/dev/fd"
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
 }

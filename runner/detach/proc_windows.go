@@ -24,3 +24,7 @@ func closeOnExec(fd int) {}
 // passNotify: Windows passes no extra descriptors; the caller watches
 // memory.json instead.
 func passNotify(c *exec.Cmd, w *os.File) bool { return false }
+
+// keepInheritedFromChildren: Windows children inherit only the handles
+// passed to them.
+func keepInheritedFromChildren() {}

@@ -56,6 +56,7 @@ func startSupervisor(dir *state.Dir) (*supervisor, error) {
 		return nil, err
 	}
 	defer notifyW.Close()
+	keepInheritedFromChildren()
 	c := exec.Command(self, os.Args[1:]...)
 	c.Env = append(os.Environ(), detachedEnv+"=1")
 	c.Stdin, c.Stdout, c.Stderr = devNull, devNull, errFile
