@@ -207,3 +207,24 @@ func TestDetachKeepsNoInheritedPipe(t *testing.T) {
 	}
 	r.Close()
 }
+
+// TestStatusShowsExitCode: after "long exited with code 4" stopped the
+// stack, status says which code, on screen and in --json; it used to say
+// only "exited", as for a oneshot that finished well.
+func TestStatusShowsExitCode(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{
+		"Procfile": "long: sh -c 'sleep 0.2; exit 4'\nidle: sleep 30\n",
+	})
+	if r := hiverun(t, dir, nil, "start", "--no-color"); r.code == 0 {
+		t.Fatalf("start exited 0:\n%s", r.stdout)
+	}
+	r := hiverun(t, dir, nil, "status")
+	if !strings.Contains(r.stdout, "exited (code 4)") {
+		t.Errorf("status:\n%s", r.stdout)
+	}
+	j := hiverun(t, dir, nil, "status", "--json")
+	if !strings.Contains(j.stdout, `"exit_code":4`) && !strings.Contains(j.stdout, `"exit_code": 4`) {
+		t.Errorf("status --json:\n%s", j.stdout)
+	}
+}

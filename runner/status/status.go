@@ -22,6 +22,7 @@ type Row struct {
 	Name       string        `json:"name"`
 	Process    string        `json:"process"`
 	State      string        `json:"state"`
+	ExitCode   *int          `json:"exit_code,omitempty"` // exited, failed or backoff after a process ran
 	PID        int           `json:"pid"`
 	Port       int           `json:"port"`
 	Optional   bool          `json:"optional"`
@@ -88,6 +89,10 @@ func Build(dir *state.Dir) (*Report, error) {
 		seen[in.Name] = true
 		row := Row{Name: in.Name, Process: in.Process, State: string(in.State), PID: in.PID, Port: in.Port,
 			Optional: in.Optional, Oneshot: in.Oneshot, Health: in.Health, Restarts: in.Restarts}
+		switch in.State {
+		case life.Exited, life.Failed, life.Backoff:
+			row.ExitCode = in.ExitCode
+		}
 		alive := in.Ours()
 		switch {
 		case in.State == life.Stopping && !alive:
@@ -166,6 +171,9 @@ func Print(out io.Writer, rep *Report) {
 			health = fmt.Sprintf("%s (%s ago)", word, RoundDur(time.Since(h.At)))
 		}
 		st := r.State
+		if r.ExitCode != nil && (st == string(life.Exited) || st == string(life.Failed) || st == string(life.Backoff)) {
+			st += fmt.Sprintf(" (code %d)", *r.ExitCode)
+		}
 		if r.Optional {
 			st += " (optional)"
 		}
