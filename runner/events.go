@@ -61,6 +61,12 @@ func (r *run) handle(c change) {
 		}
 		r.say("%s %s", name, c.reason)
 		if !in.spec.Proc.Optional {
+			if c.code == 0 && c.restarts == 0 {
+				// A setup step written as a process (`migrate:
+				// ./migrate`) ends the stack the first time it finishes:
+				// say how to keep the stack up.
+				r.info("a process that ends stops the stack; if %s is meant to finish, mark it: # hiverun: oneshot", name)
+			}
 			r.stop(fmt.Sprintf("%s %s", name, c.reason), boolInt(c.code != 0))
 		}
 	case life.Failed, life.Skipped:
