@@ -4,6 +4,7 @@ package main_test
 
 import (
 	"bufio"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -226,5 +227,47 @@ func TestStatusShowsExitCode(t *testing.T) {
 	j := hiverun(t, dir, nil, "status", "--json")
 	if !strings.Contains(j.stdout, `"exit_code":4`) && !strings.Contains(j.stdout, `"exit_code": 4`) {
 		t.Errorf("status --json:\n%s", j.stdout)
+	}
+}
+
+// TestRerunWithAFailingChangeKeepsTheRest: `up --detach` after an edit that
+// makes one process fail its check reports that failure and keeps the
+// rest of the stack up. It used to start the whole stack anew, which then
+// failed too, leaving nothing running.
+func TestRerunWithAFailingChangeKeepsTheRest(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	procfile := func(check string) string {
+		return "db: sleep 60\n" +
+			fmt.Sprintf("# hiverun: port=%d health=%s timeout=3s\n", port, check) +
+			"web: python3 -m http.server $PORT --bind 127.0.0.1\n"
+	}
+	dir := project(t, map[string]string{"Procfile": procfile("/")})
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
+		t.Fatalf("up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	before := hiverun(t, dir, nil, "status", "--json")
+	if err := os.WriteFile(filepath.Join(dir, "Procfile"), []byte(procfile("/nope")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := hiverun(t, dir, nil, "up", "--detach")
+	if r.code == 0 {
+		t.Errorf("a rerun whose changed process fails exited 0:\n%s%s", r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout+r.stderr, "anew") {
+		t.Errorf("the stack was started anew:\n%s%s", r.stdout, r.stderr)
+	}
+	after := hiverun(t, dir, nil, "status", "--json")
+	dbPid := func(js string) string {
+		i := strings.Index(js, `"name": "db.1"`)
+		if i < 0 {
+			return ""
+		}
+		j := strings.Index(js[i:], `"pid":`)
+		return strings.Fields(js[i+j+6:])[0]
+	}
+	if dbPid(before.stdout) == "" || dbPid(before.stdout) != dbPid(after.stdout) {
+		t.Errorf("db did not run on: before %q, after %q\n%s", dbPid(before.stdout), dbPid(after.stdout), after.stdout)
 	}
 }

@@ -228,24 +228,24 @@ func orWord(s, alt string) string {
 // rest alone. The reply names each change.
 func (r *run) reload(req life.ControlRequest) {
 	if r.opts.Reload == nil {
-		req.Reply <- life.ControlReply{Error: fmt.Sprintf("a foreground hiverun (pid %d) runs this stack and cannot reload it: taking it over", os.Getpid())}
+		req.Reply <- life.ControlReply{Error: fmt.Sprintf("a foreground hiverun (pid %d) runs this stack and cannot reload it: taking it over", os.Getpid()), Anew: true}
 		return
 	}
 	plan, err := r.opts.Reload(req.Env)
 	if err != nil {
-		req.Reply <- life.ControlReply{Error: err.Error()}
+		req.Reply <- life.ControlReply{Error: err.Error(), Anew: true}
 		return
 	}
 	// Processes added for a run --with are not the stack's to reload:
 	// their run stops them.
 	own := r.original()
 	if len(plan.Instances) != len(own) {
-		req.Reply <- life.ControlReply{Error: "the set of processes changed: the stack must start anew"}
+		req.Reply <- life.ControlReply{Error: "the set of processes changed: the stack must start anew", Anew: true}
 		return
 	}
 	for i, spec := range plan.Instances {
 		if spec.Name != own[i].spec.Name {
-			req.Reply <- life.ControlReply{Error: "the set of processes changed: the stack must start anew"}
+			req.Reply <- life.ControlReply{Error: "the set of processes changed: the stack must start anew", Anew: true}
 			return
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/exitcode"
 	"github.com/hiverun/hiverun/runner/life"
 	"github.com/hiverun/hiverun/runner/logs"
 	"github.com/hiverun/hiverun/runner/proc"
@@ -80,10 +81,14 @@ func rerun(out io.Writer, dir *state.Dir, plan *procfile.Plan, report string, de
 	if aerr != nil {
 		return false, nil
 	}
-	if !r.OK {
+	if !r.OK && r.Anew {
 		// Said as the reason the stack starts anew: the line after it.
 		fmt.Fprintf(out, "hiverun: %s\n", r.Error)
 		return false, nil
+	}
+	if !r.OK {
+		// A changed process failed; the rest runs on, as it was.
+		return true, &exitcode.Code{Code: exitcode.Failed, Msg: fmt.Sprintf("%s; the rest of the stack runs on (supervisor pid %d)", r.Error, mem.Supervisor.PID)}
 	}
 	fmt.Fprintf(out, "hiverun: %s (supervisor pid %d)\n", r.Message, mem.Supervisor.PID)
 	if mem, err = dir.LoadMemory(); err != nil {

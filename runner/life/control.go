@@ -15,6 +15,10 @@ type ControlReply struct {
 	OK      bool   `json:"ok"`
 	Error   string `json:"error,omitempty"`
 	Message string `json:"message,omitempty"`
+	// Anew: this supervisor cannot do what was asked, and the stack must
+	// be started anew (a reload when the set of processes changed). A
+	// reply not OK without it is a verdict: a restarted process failed.
+	Anew bool `json:"anew,omitempty"`
 	// Started names the instances a start request started (the others
 	// were running already): what its asker stops when done with them.
 	Started []string `json:"started,omitempty"`
