@@ -90,6 +90,15 @@ type Procfile struct {
 }
 
 // Lookup returns the process called name, or nil.
+// Names are the process names, in Procfile order.
+func (pf *Procfile) Names() []string {
+	out := make([]string, 0, len(pf.Processes))
+	for _, p := range pf.Processes {
+		out = append(out, p.Name)
+	}
+	return out
+}
+
 func (pf *Procfile) Lookup(name string) *Process {
 	for _, p := range pf.Processes {
 		if p.Name == name {

@@ -38,3 +38,12 @@ func TestJunkKeyShort(t *testing.T) {
 		t.Errorf("Nearest of junk = %v", got)
 	}
 }
+
+// TestUnknownDependencyDidYouMean: a misspelt depends= names the process
+// meant, as a misspelt annotation key does.
+func TestUnknownDependencyDidYouMean(t *testing.T) {
+	_, err := Parse("Procfile", strings.NewReader("web: x\n# hiverun: depends=wbe\napi: y\n"))
+	if err == nil || !strings.Contains(err.Error(), `Procfile:2: api depends on unknown process "wbe"; did you mean web?`) {
+		t.Errorf("error: %v", err)
+	}
+}
