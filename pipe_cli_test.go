@@ -271,3 +271,18 @@ func TestRerunWithAFailingChangeKeepsTheRest(t *testing.T) {
 		t.Errorf("db did not run on: before %q, after %q\n%s", dbPid(before.stdout), dbPid(after.stdout), after.stdout)
 	}
 }
+
+// TestRunWithMissingCommandStartsNothing: `run --with db -- nosuchcmd`
+// says the command is not there (127) before booting anything for it; it
+// used to boot db first.
+func TestRunWithMissingCommandStartsNothing(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "# hiverun: health=\"exec:test -e started\"\ndb: sh -c 'touch started; sleep 30'\n"})
+	r := hiverun(t, dir, nil, "run", "--with", "db", "--", "nosuchcmd-hiverun", "x")
+	if r.code != 127 {
+		t.Errorf("exit %d, want 127:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "started")); err == nil {
+		t.Errorf("db was started for a command that is not there:\n%s%s", r.stdout, r.stderr)
+	}
+}

@@ -67,18 +67,8 @@ func forwardUntilDone(c *exec.Cmd, sigs <-chan os.Signal) error {
 // Start starts args (one argument: through the shell when it needs
 // one) with env, in dir, on hiverun's own terminal.
 func Start(env []string, pathEnv, dir string, args []string) (*exec.Cmd, error) {
-	var argv []string
-	if len(args) == 1 {
-		ex := procfile.PlanExec(args[0])
-		if ex.Script != "" {
-			argv = []string{"/bin/sh", "-c", ex.Script}
-		} else {
-			argv = ex.Argv
-			env = append(env, ex.Env...)
-		}
-	} else {
-		argv = args
-	}
+	argv, more := argvOf(args)
+	env = append(env, more...)
 	path := proc.LookPath(argv[0], pathEnv, dir)
 	if path == "" {
 		return nil, missingCommand(argv[0], dir)
@@ -97,6 +87,29 @@ func Start(env []string, pathEnv, dir string, args []string) (*exec.Cmd, error) 
 	}
 	ownWaits.Store(c, waited)
 	return c, nil
+}
+
+// argvOf is what runs args: one argument is a command line, through the
+// shell when it needs one (its leading FOO=1 assignments become env).
+func argvOf(args []string) (argv, env []string) {
+	if len(args) != 1 {
+		return args, nil
+	}
+	ex := procfile.PlanExec(args[0])
+	if ex.Script != "" {
+		return []string{"/bin/sh", "-c", ex.Script}, nil
+	}
+	return ex.Argv, ex.Env
+}
+
+// Runnable says, before anything is started for it, why args could not
+// run: a command that is not there (127) or not executable (126).
+func Runnable(pathEnv, dir string, args []string) error {
+	argv, _ := argvOf(args)
+	if proc.LookPath(argv[0], pathEnv, dir) == "" {
+		return missingCommand(argv[0], dir)
+	}
+	return nil
 }
 
 // ownWaits holds each started command's Waited, for Wait to call.

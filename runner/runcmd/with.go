@@ -41,6 +41,10 @@ func With(ctx context.Context, with, args []string, resolve func(names []string)
 	if err != nil {
 		return err
 	}
+	// A command that is not there is said before its stack boots for it.
+	if err := Runnable(plan.Env.Values["PATH"], plan.Root, args); err != nil {
+		return err
+	}
 	env := plan.Env.List()
 	for _, p := range plan.Selected {
 		ins := plan.InstancesOf(p.Name)
