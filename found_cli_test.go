@@ -2,6 +2,9 @@
 
 package main_test
 
+// Behaviour found by using hiverun as a new user would (in tmux, on a stack
+// of one's own), each test failing before its fix.
+
 import (
 	"bufio"
 	"fmt"
