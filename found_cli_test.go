@@ -28,30 +28,18 @@ func TestOutputReaderGone(t *testing.T) {
 		"Procfile": "ticker: while :; do echo tick; sleep 0.05; done\n" +
 			"idle: sh -c 'trap \"echo bye > stopped-in-order; exit 0\" TERM; echo armed; while :; do sleep 0.05; done'\n",
 	})
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "start", "--no-color")
-	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, w, w
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
+	p := startPiped(t, dir)
 	// Read as head would, once idle has set its trap, then go away.
-	sc := bufio.NewScanner(r)
-	for sc.Scan() && !strings.Contains(sc.Text(), "| armed") {
-	}
-	r.Close()
+	p.readUntil("| armed")
+	p.r.Close()
+	var err error
 	select {
-	case err = <-done:
+	case err = <-p.done:
 	case <-time.After(15 * time.Second):
-		_ = cmd.Process.Kill()
+		_ = p.cmd.Process.Kill()
 		t.Fatal("hiverun did not end once its output was closed")
 	}
-	if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+	if ws, ok := p.cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
 		t.Fatalf("hiverun died of %v instead of stopping its stack", ws.Signal())
 	}
 	if err != nil {
@@ -74,27 +62,14 @@ func TestQuietStackReaderGone(t *testing.T) {
 	dir := project(t, map[string]string{
 		"Procfile": "quiet: sleep 60\n",
 	})
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "start", "--no-color")
-	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, w, w
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	sc := bufio.NewScanner(r)
-	for sc.Scan() && !strings.Contains(sc.Text(), "| ready in") {
-	}
-	r.Close()
+	p := startPiped(t, dir)
+	p.readUntil("| ready in")
+	p.r.Close()
 	select {
-	case <-done:
+	case <-p.done:
 	case <-time.After(10 * time.Second):
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		<-done
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		<-p.done
 		t.Fatal("hiverun ran on after the reader of its output had gone")
 	}
 	log, _ := os.ReadFile(filepath.Join(dir, ".hiverun", "hiverun.log"))
@@ -112,27 +87,14 @@ func TestCtrlCOnAPipeline(t *testing.T) {
 	dir := project(t, map[string]string{
 		"Procfile": "slow: sh -c 'trap \"sleep 0.5; echo bye > graceful; exit 0\" TERM; echo armed; while :; do echo tick; sleep 0.05; done'\n",
 	})
-	r, w, err := os.Pipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "start", "--no-color")
-	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, w, w
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	w.Close()
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	sc := bufio.NewScanner(r)
-	for sc.Scan() && !strings.Contains(sc.Text(), "| armed") {
-	}
-	_ = cmd.Process.Signal(syscall.SIGINT)
-	r.Close()
+	p := startPiped(t, dir)
+	p.readUntil("| armed")
+	_ = p.cmd.Process.Signal(syscall.SIGINT)
+	p.r.Close()
 	select {
-	case <-done:
+	case <-p.done:
 	case <-time.After(15 * time.Second):
-		_ = cmd.Process.Kill()
+		_ = p.cmd.Process.Kill()
 		t.Fatal("hiverun did not end")
 	}
 	if _, err := os.Stat(filepath.Join(dir, "graceful")); err != nil {
@@ -287,5 +249,37 @@ func TestRunWithMissingCommandStartsNothing(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "started")); err == nil {
 		t.Errorf("db was started for a command that is not there:\n%s%s", r.stdout, r.stderr)
+	}
+}
+
+// piped is `hiverun start` in dir with its output on a pipe that the test
+// reads, as `hiverun | head` would.
+type piped struct {
+	cmd  *exec.Cmd
+	r    *os.File
+	sc   *bufio.Scanner
+	done chan error
+}
+
+func startPiped(t *testing.T, dir string) *piped {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "start", "--no-color")
+	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, w, w
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	p := &piped{cmd: cmd, r: r, sc: bufio.NewScanner(r), done: make(chan error, 1)}
+	go func() { p.done <- cmd.Wait() }()
+	return p
+}
+
+// readUntil reads lines until one contains marker (or the output ends).
+func (p *piped) readUntil(marker string) {
+	for p.sc.Scan() && !strings.Contains(p.sc.Text(), marker) {
 	}
 }
