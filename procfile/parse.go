@@ -168,7 +168,7 @@ func (ps *parser) process(pname, command string, lineNo int, bom bool) error {
 	}
 	for _, a := range ps.pending {
 		if err := applyAnnotation(p, a); err != nil {
-			return &Error{File: name, Line: a.line, Msg: err.Error()}
+			return &Error{File: name, Line: a.line, Msg: OneLine(err.Error())}
 		}
 	}
 	ps.pending = nil

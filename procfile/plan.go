@@ -210,7 +210,7 @@ func resolveInstance(pl *Plan, p *Process, n int, o Options) (*Instance, error) 
 			if serr != nil {
 				err = serr
 			}
-			return nil, &Error{File: pf.File, Line: p.KeyLine("health"), Msg: err.Error()}
+			return nil, &Error{File: pf.File, Line: p.KeyLine("health"), Msg: OneLine(err.Error())}
 		}
 		if serr == nil && shown.String() != c.String() {
 			c.Shown = shown.String()

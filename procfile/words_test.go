@@ -47,3 +47,17 @@ func TestUnknownDependencyDidYouMean(t *testing.T) {
 		t.Errorf("error: %v", err)
 	}
 }
+
+// TestErrorsStayOnOneLine: a value whose escapes unquote to a newline
+// (health="\n", found by FuzzParse) is shown escaped in its error.
+func TestErrorsStayOnOneLine(t *testing.T) {
+	for _, src := range []string{"# hiverun: health=\\n\nweb: x\n", "# hiverun: health=\"a\\nb\"\nweb: x\n"} {
+		pf, err := Parse("Procfile", strings.NewReader(src))
+		if err == nil {
+			_, err = Resolve(pf, Options{EnvFiles: []string{}})
+		}
+		if err == nil || strings.ContainsAny(err.Error(), "\n\r") || !strings.Contains(err.Error(), `\n`) {
+			t.Errorf("%q: error %q", src, err)
+		}
+	}
+}
