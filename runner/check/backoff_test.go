@@ -40,7 +40,29 @@ func wait(t *testing.T, c procfile.Check, d time.Duration) (tries int, last erro
 // requests, not hundreds that fill its log.
 func TestNotYetBacksOff(t *testing.T) {
 	t.Parallel()
-	// A real server in another process: python's, which logs each request.
+	// Once seen in CI under load: the server stopped answering midway
+	// (connection refused), which says nothing about the backoff. That
+	// case alone is measured again, with a new server.
+	for round := 1; ; round++ {
+		tries, last := notYetRound(t)
+		if last != nil && strings.Contains(last.Error(), "refused") && round < 3 {
+			t.Logf("round %d: the server went away (%v); again", round, last)
+			continue
+		}
+		if last == nil || last.Error() != "HTTP 404" {
+			t.Fatalf("last answer %v", last)
+		}
+		t.Logf("%d requests in 4s", tries)
+		if tries < 10 || tries > 40 {
+			t.Errorf("%d requests in 4s, want a few dozen", tries)
+		}
+		return
+	}
+}
+
+// notYetRound checks for 4 s a real server in another process (python's)
+// that answers 404.
+func notYetRound(t *testing.T) (int, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -61,14 +83,7 @@ func TestNotYetBacksOff(t *testing.T) {
 			t.Fatal("server did not start")
 		}
 	}
-	tries, last := wait(t, c, 4*time.Second)
-	if last == nil || last.Error() != "HTTP 404" {
-		t.Fatalf("last answer %v", last)
-	}
-	t.Logf("%d requests in 4s", tries)
-	if tries < 10 || tries > 40 {
-		t.Errorf("%d requests in 4s, want a few dozen", tries)
-	}
+	return wait(t, c, 4*time.Second)
 }
 
 // TestRefusedKeepsFastPoll: nothing listening yet is not an answer, so the
