@@ -9,7 +9,9 @@ import (
 
 	"github.com/hiverun/hiverun/cli"
 	"github.com/hiverun/hiverun/procfile"
+	"github.com/hiverun/hiverun/runner/exitcode"
 	"github.com/hiverun/hiverun/runner/state"
+	"github.com/hiverun/hiverun/runner/status"
 )
 
 // globals are the flags every command shares (SPEC §8).
@@ -97,4 +99,48 @@ func newVersionCmd() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// flagError makes every flag mistake bad usage (exit 2). A flag unknown
+// after a mistyped command (`hiverun stauts --json`) is the command's
+// mistake: that is the one to tell.
+func flagError(g *globals) func(*cobra.Command, error) error {
+	return func(cmd *cobra.Command, err error) error {
+		if !cmd.HasParent() {
+			if werr := notACommand(cmd, g, cmd.Flags().Args()); werr != nil {
+				return werr
+			}
+		}
+		return &usageError{Msg: cli.FlagMessage(err)}
+	}
+}
+
+// exitCodesHelp ends `hiverun --help` only, not each command's.
+const exitCodesHelp = "{{if not .HasParent}}\n" + exitcode.Help + "{{end}}"
+
+// newProcfileHelp is `hiverun help procfile`: the Procfile and every
+// annotation key with its meaning and default.
+func newProcfileHelp() *cobra.Command {
+	return &cobra.Command{
+		Use:   "procfile",
+		Short: "The Procfile and its annotations: every key, its meaning and default",
+		Long:  procfile.Help(),
+	}
+}
+
+// knownProcesses checks names against the Procfile and the stack
+// recorded here; neither is read when no name is given.
+func (g *globals) knownProcesses(names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	pf, err := g.cfg.Parse()
+	if err != nil {
+		pf = nil
+	}
+	var recorded []string
+	if dir, err := g.openState(); err == nil && dir != nil {
+		recorded = dir.RecordedProcesses()
+	}
+	return status.KnownNames(pf, recorded, names)
 }
