@@ -52,23 +52,7 @@ func (r *run) handle(c change) {
 		}
 	case life.Exited:
 		sv.settled = true
-		if in.spec.Proc.Oneshot && c.code == 0 {
-			r.say("%s done in %s (exit 0)", name, fmtSecs(in.readyDuration()))
-			break
-		}
-		if stopping {
-			break
-		}
-		r.say("%s %s", name, c.reason)
-		if !in.spec.Proc.Optional {
-			if c.code == 0 && c.restarts == 0 {
-				// A setup step written as a process (`migrate:
-				// ./migrate`) ends the stack the first time it finishes:
-				// say how to keep the stack up.
-				r.info("a process that ends stops the stack; if %s is meant to finish, mark it: # hiverun: oneshot", name)
-			}
-			r.stop(fmt.Sprintf("%s %s", name, c.reason), boolInt(c.code != 0))
-		}
+		r.exited(in, c, stopping)
 	case life.Failed, life.Skipped:
 		sv.settled = true
 		if stopping {
@@ -283,6 +267,29 @@ func requiredDependents(in *inst) []string {
 	}
 	walk(in)
 	return out
+}
+
+// exited says that an instance's process ended by itself; a required one
+// that is not a oneshot stops the stack.
+func (r *run) exited(in *inst, c change, stopping bool) {
+	name := in.spec.Display
+	if in.spec.Proc.Oneshot && c.code == 0 {
+		r.say("%s done in %s (exit 0)", name, fmtSecs(in.readyDuration()))
+		return
+	}
+	if stopping {
+		return
+	}
+	r.say("%s %s", name, c.reason)
+	if in.spec.Proc.Optional {
+		return
+	}
+	if c.code == 0 && c.restarts == 0 {
+		// A setup step written as a process (`migrate: ./migrate`) ends
+		// the stack the first time it finishes: say how to keep it up.
+		r.info("a process that ends stops the stack; if %s is meant to finish, mark it: # hiverun: oneshot", name)
+	}
+	r.stop(fmt.Sprintf("%s %s", name, c.reason), boolInt(c.code != 0))
 }
 
 // maybeSummary prints the boot line once every instance has settled.
