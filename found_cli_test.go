@@ -283,3 +283,15 @@ func (p *piped) readUntil(marker string) {
 	for p.sc.Scan() && !strings.Contains(p.sc.Text(), marker) {
 	}
 }
+
+// TestUpDetachReadyLineNames: `up --detach` names the critical path as the
+// foreground does (redis, not redis.1); it used to name instances.
+func TestUpDetachReadyLineNames(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "quiet: sleep 60\n"})
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	r := hiverun(t, dir, nil, "up", "--detach")
+	if r.code != 0 || !strings.Contains(r.stdout, "— quiet ") || strings.Contains(r.stdout, "quiet.1") {
+		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

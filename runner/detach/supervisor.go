@@ -128,7 +128,7 @@ func (sup *supervisor) await(out io.Writer, dir *state.Dir, plan *procfile.Plan,
 		return nil
 	}
 	// The supervisor is our child: its pid needs no memory.json.
-	printUp(out, pid, st)
+	printUp(out, plan, pid, st)
 	mem, err := dir.LoadMemory()
 	if err != nil {
 		// The stack is up; only the report needs memory.

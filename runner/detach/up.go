@@ -138,10 +138,21 @@ func lastStartup(dir *state.Dir, t time.Time) *state.Startup {
 	return nil
 }
 
-func printUp(out io.Writer, supervisor int, st *state.Startup) {
+// printUp says the stack is up, naming the critical path as the
+// foreground does: by process (redis), by instance only where a process
+// runs more than one (web.2).
+func printUp(out io.Writer, plan *procfile.Plan, supervisor int, st *state.Startup) {
+	shown := map[string]string{}
+	for _, in := range plan.Instances {
+		shown[in.Name] = in.Display
+	}
 	var parts []string
 	for _, n := range st.CriticalPath {
-		parts = append(parts, fmt.Sprintf("%s %.2fs", n, float64(st.ReadyMS[n])/1000))
+		name := n
+		if d := shown[n]; d != "" {
+			name = d
+		}
+		parts = append(parts, fmt.Sprintf("%s %.2fs", name, float64(st.ReadyMS[n])/1000))
 	}
 	fmt.Fprintf(out, "hiverun: ready in %.2fs — %s (supervisor pid %d; hiverun logs, hiverun status, hiverun stop)\n",
 		float64(st.BootMS)/1000, strings.Join(parts, " → "), supervisor)
