@@ -73,7 +73,7 @@ func (s *Flags) Parse() (*Procfile, error) {
 	if err != nil {
 		if os.IsNotExist(err) {
 			if s.Procfile != "" {
-				return nil, &Error{File: name, Msg: "no such file"}
+				return nil, &Error{File: name, Msg: "no such file" + nearFile(name)}
 			}
 			return nil, &Error{File: name, Msg: "no such file (use -f to name one)"}
 		}
@@ -248,4 +248,27 @@ func (s *Flags) applyForeman(o ForemanOption) error {
 		s.Timeout = o.Value
 	}
 	return nil
+}
+
+// nearFile is "; did you mean Procfile?" when the folder of name, a file
+// that is not there, holds one a typo away.
+func nearFile(name string) string {
+	ents, err := os.ReadDir(filepath.Dir(name))
+	if err != nil {
+		return ""
+	}
+	var files []string
+	for _, e := range ents {
+		if !e.IsDir() {
+			files = append(files, e.Name())
+		}
+	}
+	near := Nearest(files, filepath.Base(name))
+	if len(near) == 0 || len(near) > 3 {
+		return ""
+	}
+	for i, n := range near {
+		near[i] = filepath.Join(filepath.Dir(name), n)
+	}
+	return "; did you mean " + strings.Join(near, " or ") + "?"
 }

@@ -1,6 +1,8 @@
 package procfile
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -59,5 +61,18 @@ func TestErrorsStayOnOneLine(t *testing.T) {
 		if err == nil || strings.ContainsAny(err.Error(), "\n\r") || !strings.Contains(err.Error(), `\n`) {
 			t.Errorf("%q: error %q", src, err)
 		}
+	}
+}
+
+// TestMissingProcfileDidYouMean: -f with a typo names the file meant.
+func TestMissingProcfileDidYouMean(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Procfile"), []byte("web: x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f := &Flags{Procfile: filepath.Join(dir, "Procfil")}
+	_, err := f.Parse()
+	if err == nil || !strings.HasSuffix(err.Error(), "no such file; did you mean "+filepath.Join(dir, "Procfile")+"?") {
+		t.Errorf("error: %v", err)
 	}
 }
