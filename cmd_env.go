@@ -28,7 +28,7 @@ func newEnvCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			in.Env.Show(cmd.OutOrStdout())
+			in.Final(plan.Procfile.File).Show(cmd.OutOrStdout())
 			return nil
 		},
 	}

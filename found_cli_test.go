@@ -295,3 +295,16 @@ func TestUpDetachReadyLineNames(t *testing.T) {
 		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestEnvShowsTheCommandsAssignments: `env web` shows what the process
+// gets, the command's own FOO=1 included; it used to leave them out.
+func TestEnvShowsTheCommandsAssignments(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "web: FOO=1 BAR=\"two words\" python3 app.py\n"})
+	r := hiverun(t, dir, nil, "env", "web")
+	for _, want := range []string{"FOO=1\t# Procfile:1, its command\n", "BAR=\"two words\"\t# Procfile:1, its command\n"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("missing %q in:\n%s", want, r.stdout)
+		}
+	}
+}

@@ -105,3 +105,19 @@ func (e *Env) Show(w io.Writer) {
 		fmt.Fprintf(w, "%s=%s\t# %s\n", k, v, e.Source[k])
 	}
 }
+
+// Final is the environment the instance's process gets: its Env with the
+// command's own leading assignments (`web: FOO=1 python3 app.py`) set on
+// it, each from its Procfile line.
+func (in *Instance) Final(file string) *Env {
+	if len(in.Exec.Env) == 0 {
+		return in.Env
+	}
+	e := in.Env.Clone()
+	for _, kv := range in.Exec.Env {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			e.Set(k, v, fmt.Sprintf("%s:%d, its command", file, in.Proc.Line))
+		}
+	}
+	return e
+}
