@@ -3,6 +3,7 @@ package procfile
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
@@ -57,7 +58,7 @@ func Parse(name string, r io.Reader) (*Procfile, error) {
 		return nil, danglingError(name, ps.pending[0].line)
 	}
 	if err := validate(ps.pf); err != nil {
-		return nil, err
+		return nil, withDropped(err, ps.pf)
 	}
 	return ps.pf, nil
 }
@@ -140,7 +141,7 @@ func (ps *parser) line(line string, lineNo int, bom bool) error {
 			return &Error{File: name, Line: ps.pending[0].line, Msg: fmt.Sprintf(
 				"annotation is not directly above a process line: line %d is not one: %s", lineNo, dropReason(line))}
 		}
-		ps.pf.Warnings = append(ps.pf.Warnings, Warning{Line: lineNo, Message: dropReason(line)})
+		ps.pf.Warnings = append(ps.pf.Warnings, Warning{Line: lineNo, Message: dropReason(line), Dropped: true})
 	}
 	return nil
 }
@@ -200,4 +201,21 @@ func dropReason(line string) string {
 		}
 		return fmt.Sprintf("invalid process name %q, foreman ignores this line; %s", name, want)
 	}
+}
+
+// withDropped adds to an error about the processes that a line was not
+// read as one: `web python3 app.py` (no colon) is why "api depends on
+// unknown process web", and its warning is not shown beside an error.
+func withDropped(err error, pf *Procfile) error {
+	var pe *Error
+	if !errors.As(err, &pe) {
+		return err
+	}
+	for _, w := range pf.Warnings {
+		if w.Dropped {
+			why, _, _ := strings.Cut(w.Message, ";")
+			return &Error{File: pe.File, Line: pe.Line, Msg: fmt.Sprintf("%s (line %d was not read as a process: %s)", pe.Msg, w.Line, why)}
+		}
+	}
+	return err
 }

@@ -33,6 +33,8 @@ func (e *Error) Error() string {
 type Warning struct {
 	Line    int    `json:"line"`
 	Message string `json:"message"`
+	// Dropped: the line was not read as a process.
+	Dropped bool `json:"-"`
 }
 
 // Restart policies.

@@ -76,3 +76,13 @@ func TestMissingProcfileDidYouMean(t *testing.T) {
 		t.Errorf("error: %v", err)
 	}
 }
+
+// TestErrorSaysWhichLineWasDropped: `web python3 app.py` (no colon) is not
+// a process, which is why `depends=web` is unknown: the error says so,
+// since its warning is not shown beside an error.
+func TestErrorSaysWhichLineWasDropped(t *testing.T) {
+	_, err := Parse("Procfile", strings.NewReader("web python3 app.py\n# hiverun: depends=web\napi: y\n"))
+	if err == nil || !strings.Contains(err.Error(), `Procfile:2: api depends on unknown process "web" (line 1 was not read as a process: no ':' on this line`) {
+		t.Errorf("error: %v", err)
+	}
+}
