@@ -119,10 +119,7 @@ func applyPair(p *Process, kv pair) error {
 	if read, ok := keyReaders[k]; ok {
 		return read(p, kv)
 	}
-	hint := ""
-	if near := Nearest(keyOrder, k); len(near) > 0 {
-		hint = fmt.Sprintf("; did you mean %s?", strings.Join(near, " or "))
-	}
+	hint := DidYouMean(keyOrder, k)
 	if kv.hasValue {
 		return fmt.Errorf("unknown key %q (known: %s)%s", Clip(k), Keys, hint)
 	}

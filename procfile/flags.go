@@ -264,11 +264,11 @@ func nearFile(name string) string {
 		}
 	}
 	near := Nearest(files, filepath.Base(name))
-	if len(near) == 0 || len(near) > 3 {
+	if len(near) > 3 {
 		return ""
 	}
 	for i, n := range near {
 		near[i] = filepath.Join(filepath.Dir(name), n)
 	}
-	return "; did you mean " + strings.Join(near, " or ") + "?"
+	return meant(near)
 }

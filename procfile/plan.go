@@ -266,16 +266,7 @@ func names(pf *Procfile) string {
 }
 
 // didYouMean is "; did you mean NAME?" when a process is close to word.
-func didYouMean(pf *Procfile, word string) string {
-	var all []string
-	for _, p := range pf.Processes {
-		all = append(all, p.Name)
-	}
-	if near := Nearest(all, word); len(near) > 0 {
-		return fmt.Sprintf("; did you mean %s?", strings.Join(near, " or "))
-	}
-	return ""
-}
+func didYouMean(pf *Procfile, word string) string { return DidYouMean(pf.Names(), word) }
 
 // selectProcesses returns the named processes and, unless noDeps, all they
 // depend on transitively.

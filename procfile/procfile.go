@@ -91,7 +91,6 @@ type Procfile struct {
 	Warnings  []Warning
 }
 
-// Lookup returns the process called name, or nil.
 // Names are the process names, in Procfile order.
 func (pf *Procfile) Names() []string {
 	out := make([]string, 0, len(pf.Processes))
@@ -101,6 +100,7 @@ func (pf *Procfile) Names() []string {
 	return out
 }
 
+// Lookup returns the process called name, or nil.
 func (pf *Procfile) Lookup(name string) *Process {
 	for _, p := range pf.Processes {
 		if p.Name == name {

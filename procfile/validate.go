@@ -30,11 +30,7 @@ func validateDepends(pf *Procfile) error {
 			case d == p.Name:
 				return &Error{File: pf.File, Line: line, Msg: fmt.Sprintf("%s depends on itself", p.Name)}
 			case pf.Lookup(d) == nil:
-				hint := ""
-				if near := Nearest(pf.Names(), d); len(near) > 0 {
-					hint = fmt.Sprintf("; did you mean %s?", strings.Join(near, " or "))
-				}
-				return &Error{File: pf.File, Line: line, Msg: fmt.Sprintf("%s depends on unknown process %q%s", p.Name, Clip(d), hint)}
+				return &Error{File: pf.File, Line: line, Msg: fmt.Sprintf("%s depends on unknown process %q%s", p.Name, Clip(d), didYouMean(pf, d))}
 			case seen[d]:
 				return &Error{File: pf.File, Line: line, Msg: fmt.Sprintf("%s lists %q twice in depends", p.Name, d)}
 			}

@@ -69,6 +69,18 @@ func Typos(a, b string) int {
 	return d[len(a)][len(b)]
 }
 
+// DidYouMean is "; did you mean A or B?" for the names nearest to word,
+// or "" when none is near.
+func DidYouMean(names []string, word string) string { return meant(Nearest(names, word)) }
+
+// meant is "; did you mean A or B?", or "" for none.
+func meant(near []string) string {
+	if len(near) == 0 {
+		return ""
+	}
+	return "; did you mean " + strings.Join(near, " or ") + "?"
+}
+
 func abs(n int) int {
 	if n < 0 {
 		return -n

@@ -55,10 +55,7 @@ type run struct {
 	summarised bool
 	failed     string // the required instance whose failure stops the stack
 	signalAt   time.Time
-	// outputGoneAt: the stop began with the output closing (signalAt is
-	// then when).
-	outputGoneAt bool
-	waiters      []*waiter
+	waiters    []*waiter
 }
 
 // Run supervises plan until the stack ends or is stopped. It returns nil
@@ -203,10 +200,10 @@ func (r *run) loop(ctx context.Context) error {
 			r.signalled(sig)
 		case <-outClosed:
 			outClosed = nil
-			r.outputClosed()
+			r.outputGone()
 		case <-outGone:
 			outGone = nil
-			r.outputClosed()
+			r.outputGone()
 		case <-ctxDone:
 			ctxDone = nil
 			why := "cancelled"

@@ -20,7 +20,7 @@ func (r *run) signalled(sig os.Signal) {
 	now := time.Now()
 	if !r.signalAt.IsZero() && now.Sub(r.signalAt) < sameRequest {
 		r.signalAt = time.Time{} // only one repeat is forgiven
-		if r.outputGoneAt {
+		if r.stopReason == outputClosed {
 			r.say("received %s as its output closed: the same request, still stopping in order (another signal kills at once)", name)
 			return
 		}
@@ -122,18 +122,21 @@ func (r *run) interrupt(why string) {
 	r.stop(why, 0)
 }
 
-// outputClosed stops the stack in order once nobody reads its output. It is
+// outputGone stops the stack in order once nobody reads its output. It is
 // never a second request: Ctrl-C on `hiverun | tee log` ends tee too, and
 // that must not turn the orderly stop into a kill.
-func (r *run) outputClosed() {
+func (r *run) outputGone() {
 	if r.isStopping() {
 		return
 	}
 	// The Ctrl-C that ended the reader reaches hiverun too, a moment
 	// before or after: within sameRequest it is this same request.
-	r.signalAt, r.outputGoneAt = time.Now(), true
-	r.stop("its output was closed (the program reading it has exited)", 0)
+	r.signalAt = time.Now()
+	r.stop(outputClosed, 0)
 }
+
+// outputClosed is the reason of a stop that outputGone began.
+const outputClosed = "its output was closed (the program reading it has exited)"
 
 // stop begins stopping the stack; the first reason decides the exit code.
 func (r *run) stop(reason string, code int) {

@@ -44,8 +44,6 @@ type Store struct {
 
 	idMu sync.Mutex
 	ids  map[*procfile.Instance]identity
-
-	stackID string // set before anyone has the store
 }
 
 // identity is what a record keeps to tell whether a rerun changed an
@@ -83,25 +81,15 @@ func NewStore(d *Dir, mem *Memory, log *Log, plan *procfile.Plan, selection []st
 	}
 	s := &Store{dir: d, log: log, now: now, mem: mem, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}), written: map[string]int{},
 		startup: &Startup{At: now(), Selection: selection, ReadyMS: map[string]int64{}, Reclaimed: reclaimed},
-		stderr:  os.Stderr, failing: map[string]bool{}, ids: map[*procfile.Instance]identity{}, stackID: mem.StackID}
-	// The records and the first write of memory.json are made beside the
-	// first starts, not before them: for 100 processes they took 3 ms
-	// before anything could start. Until they are done the lock holds
-	// every record back, so none is lost or lands on the old list; a
-	// supervisor killed meanwhile still leaves its processes findable by
-	// the stack id in their environment.
-	s.mu.Lock()
-	go func() {
-		defer s.mu.Unlock()
-		mem.Instances = nil
-		for _, in := range plan.Instances {
-			mem.Instances = append(mem.Instances, s.newRecord(in))
-		}
-		// A memory that cannot be written is no reason to refuse
-		// supervising: the processes are still found by the stack id in
-		// their environment, and the next write may well succeed.
-		s.wrote("memory.json", d.SaveMemory(mem))
-	}()
+		stderr:  os.Stderr, failing: map[string]bool{}, ids: map[*procfile.Instance]identity{}}
+	mem.Instances = nil
+	for _, in := range plan.Instances {
+		mem.Instances = append(mem.Instances, s.newRecord(in))
+	}
+	// A memory that cannot be written is no reason to refuse supervising:
+	// the processes are still found by the stack id in their environment,
+	// and the next write may well succeed.
+	s.wrote("memory.json", d.SaveMemory(mem))
 	go s.writer()
 	return s, nil
 }
@@ -128,7 +116,9 @@ func (s *Store) wrote(what string, err error) {
 
 // Env is what every process of the stack carries in its environment.
 func (s *Store) Env() []string {
-	return []string{StackEnv + "=" + s.stackID}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return []string{StackEnv + "=" + s.mem.StackID}
 }
 
 // Expected is each instance's median time to ready over the kept

@@ -40,10 +40,7 @@ func KnownNames(pf *procfile.Procfile, recorded, names []string) error {
 		if known[n] || known[base] {
 			continue
 		}
-		hint := ""
-		if near := procfile.Nearest(list, base); len(near) > 0 {
-			hint = fmt.Sprintf("; did you mean %s?", strings.Join(near, " or "))
-		}
+		hint := procfile.DidYouMean(list, base)
 		if len(list) == fromProcfile {
 			return &exitcode.Usage{Msg: fmt.Sprintf("unknown process %q (the Procfile defines: %s)%s", n, strings.Join(list, ", "), hint)}
 		}
