@@ -308,3 +308,32 @@ func TestEnvShowsTheCommandsAssignments(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckedPortTakenIsRefused: api has no port= but is checked on its
+// PORT (health=/). When another program holds that port, hiverun refuses
+// to start, naming the holder; it used to take the holder's answer for
+// api's, say "api ready", and stop when api failed to bind.
+func TestCheckedPortTakenIsRefused(t *testing.T) {
+	t.Parallel()
+	holder := exec.Command("python3", "-c", "import socket,time; s=socket.socket(); s.bind(('127.0.0.1',0)); s.listen(); print(s.getsockname()[1], flush=True); time.sleep(60)")
+	out, err := holder.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = holder.Process.Kill(); _ = holder.Wait() }()
+	var port int
+	if _, err := fmt.Fscan(out, &port); err != nil {
+		t.Fatal(err)
+	}
+	dir := project(t, map[string]string{"Procfile": "# hiverun: health=/\napi: python3 -m http.server $PORT --bind 127.0.0.1\n"})
+	r := hiverun(t, dir, nil, "start", "--no-color", "-p", fmt.Sprint(port))
+	if r.code != 3 || !strings.Contains(r.stderr+r.stdout, fmt.Sprintf("port %d (api.1) is held by", port)) {
+		t.Errorf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if strings.Contains(r.stdout, "api ready") {
+		t.Errorf("the holder's answer was taken for api's:\n%s", r.stdout)
+	}
+}

@@ -31,6 +31,20 @@ type Check struct {
 	Shown string
 }
 
+// ChecksOwnPort tells whether the instance's check asks on its own PORT
+// (health=/path or tcp): then it listens there, port= or not.
+func (in *Instance) ChecksOwnPort() bool {
+	local := net.JoinHostPort("127.0.0.1", strconv.Itoa(in.Port))
+	switch in.Check.Kind {
+	case CheckTCP:
+		return in.Check.Addr == local
+	case CheckHTTP:
+		u, err := url.Parse(in.Check.URL)
+		return err == nil && u.Host == local
+	}
+	return false
+}
+
 // String is the check as it may be shown: never a value from an env file.
 func (c Check) String() string {
 	if c.Shown != "" {

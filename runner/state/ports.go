@@ -18,7 +18,9 @@ import (
 	"github.com/hiverun/hiverun/runner/proc"
 )
 
-// checkPorts makes sure every owned port is free before anything starts.
+// checkPorts makes sure every port the stack will listen on is free
+// before anything starts: those owned (port=), and those its checks ask
+// on (health=/ on PORT), whose answer would otherwise come from the holder.
 // reclaimed says processes were just stopped: a port still busy with no
 // holder to be seen may be one of their sockets being torn down, and gets
 // a second to come free before it is refused.
@@ -27,7 +29,7 @@ func checkPorts(ctx context.Context, o ReclaimOptions, reclaimed bool) error {
 		return nil
 	}
 	for _, in := range o.Plan.Instances {
-		if !in.PortOwned || portFree(in.Port) {
+		if !in.PortOwned && !in.ChecksOwnPort() || portFree(in.Port) {
 			continue
 		}
 		use := proc.PortHolder(ctx, in.Port)
