@@ -43,7 +43,7 @@ func SettingsOf(in *Instance) Settings {
 		Depends: append([]string(nil), p.Depends...), Clean: append([]string(nil), in.Clean...),
 	}
 	if in.Env != nil {
-		s.Env = envHash(in.Env.Values)
+		s.Env = envHash(in.Env)
 	}
 	return s
 }
@@ -51,11 +51,11 @@ func SettingsOf(in *Instance) Settings {
 // envHash sums up an environment without keeping any value. PORT and PS
 // are left out: they follow the port and the instance name, and a port
 // edit should read "port changed", not also "env changed".
-func envHash(values map[string]string) string {
+func envHash(env *Env) string {
 	h := sha256.New()
 	// PORT and PS are settings of their own (port); the rest is the
 	// terminal's, not the stack's.
-	hashEnv(h, values, func(k string) bool { return k == "PORT" || k == "PS" || TerminalVar(k) })
+	hashEnv(h, env, func(k string) bool { return k == "PORT" || k == "PS" || TerminalVar(k) })
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -33,7 +34,41 @@ func TestIdentitySumsUnchanged(t *testing.T) {
 			fmt.Fprintf(h, "%s=%s\x00", k, in.Env.Values[k])
 		}
 	}
-	if want, got := hex.EncodeToString(h.Sum(nil))[:16], envHash(in.Env.Values); got != want {
+	if want, got := hex.EncodeToString(h.Sum(nil))[:16], envHash(in.Env); got != want {
 		t.Errorf("envHash = %s, the first releases wrote %s", got, want)
+	}
+}
+
+// The kept order of an environment's keys follows every way one is built
+// (inherited, cloned, set, files applied), and a clone's changes never
+// reach the environment it came from.
+func TestEnvKeysFollowChanges(t *testing.T) {
+	base := NewEnv([]string{"B=1", "D=2", "bad", "=x", "A=0"})
+	base.Apply(&EnvFile{Path: ".env", Values: map[string]string{"C": "3", "A": "9"}, Lines: map[string]int{"C": 1, "A": 2}})
+	one, two := base.Clone(), base.Clone()
+	one.Set("PORT", "5000", "PORT rule")
+	one.Set("AA", "x", "test")
+	two.Set("Z", "z", "test")
+	two.Set("B", "changed", "test")
+	for _, c := range []struct {
+		env  *Env
+		want []string
+	}{
+		{base, []string{"A=9", "B=1", "C=3", "D=2"}},
+		{one, []string{"A=9", "AA=x", "B=1", "C=3", "D=2", "PORT=5000"}},
+		{two, []string{"A=9", "B=changed", "C=3", "D=2", "Z=z"}},
+	} {
+		if got := c.env.List(); !slices.Equal(got, c.want) {
+			t.Errorf("List() = %q, want %q", got, c.want)
+		}
+		if got := c.env.Keys(); !slices.Equal(got, SortedKeys(c.env.Values)) {
+			t.Errorf("Keys() = %q, want %q", got, SortedKeys(c.env.Values))
+		}
+	}
+	// An Env written as a literal has no kept order: its keys are sorted
+	// when asked.
+	lit := &Env{Values: map[string]string{"Y": "1", "X": "2"}, Source: map[string]string{}}
+	if got := lit.List(); !slices.Equal(got, []string{"X=2", "Y=1"}) {
+		t.Errorf("literal List() = %q", got)
 	}
 }

@@ -19,6 +19,7 @@ type child struct {
 	wait    func() *os.ProcessState // reaps it; nil state if that failed
 	grp     *proc.Group
 	pid     int
+	created int64         // its create time (proc.CreateTime), 0 if unknown
 	exited  chan struct{} // closed once Wait has returned
 	code    int
 	desc    string
@@ -100,7 +101,7 @@ func (r *run) start(in *inst) (*child, error) {
 	}
 	if !tty {
 		var w *os.File
-		p.reader, w, err = os.Pipe()
+		p.reader, w, err = proc.OutputPipe()
 		if err != nil {
 			return nil, fmt.Errorf("could not start: %v", err)
 		}
@@ -110,11 +111,14 @@ func (r *run) start(in *inst) (*child, error) {
 		// the boot's CPU profile.
 		attr := &os.ProcAttr{Dir: spec.Dir, Env: env, Files: []*os.File{r.devNull, w, w}, Sys: proc.SysAttr(false)}
 		err = r.reaper.Spawn(func() (int, error) {
+			before := proc.BootClock()
 			pr, err := os.StartProcess(path, args, attr)
 			if err != nil {
 				return 0, err
 			}
 			p.process = pr
+			// Read now: later, the pid might name another process.
+			p.created, _ = proc.CreateTimeWithin(pr.Pid, before, proc.BootClock())
 			return pr.Pid, nil
 		})
 		w.Close()

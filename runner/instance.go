@@ -339,7 +339,7 @@ func (r *run) begin(in *inst, c *change) *input {
 	}
 	cur := in.cur
 	in.mu.Unlock()
-	r.record(life.Record{Kind: life.RecStarted, Instance: cur, PID: p.pid, PGID: p.pid})
+	r.record(life.Record{Kind: life.RecStarted, Instance: cur, PID: p.pid, PGID: p.pid, CreateTime: p.created})
 	// Said before its output is read: its first line comes after this one.
 	switch {
 	case first:

@@ -38,6 +38,10 @@ type Record struct {
 	Msg      string
 	Boot     *BootRecord
 	State    State // RecState
+
+	// CreateTime is the started process's (proc.CreateTime) for
+	// RecStarted, 0 when the runner could not tell it.
+	CreateTime int64
 }
 
 // BootRecord is the outcome of one boot.

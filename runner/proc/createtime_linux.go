@@ -8,6 +8,8 @@ import (
 	"os"
 	"strconv"
 	"sync"
+
+	"golang.org/x/sys/unix"
 )
 
 // clockTicks is USER_HZ, which Linux fixes at 100 for /proc.
@@ -51,4 +53,32 @@ func createTime(pid int) (int64, error) {
 		return 0, err
 	}
 	return boot*1000 + s.StartTicks*1000/clockTicks, nil
+}
+
+// BootClock is CLOCK_BOOTTIME in ns: the clock the kernel stamps a new
+// process with (start_boottime), which /proc shows in clock ticks.
+func BootClock() int64 {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts) != nil {
+		return 0
+	}
+	return ts.Nano()
+}
+
+// CreateTimeWithin is CreateTime for a process this one started between
+// the BootClock readings before and after: the kernel stamped it in
+// between, and when both readings fall in the same clock tick, that tick
+// is its start time, known without reading /proc (a read that was a
+// twentieth of the supervisor's CPU while 100 processes started). Across
+// a tick, /proc is read.
+func CreateTimeWithin(pid int, before, after int64) (int64, error) {
+	const tick = int64(1e9 / clockTicks)
+	if before <= 0 || before/tick != after/tick {
+		return CreateTime(pid)
+	}
+	boot, err := bootTime()
+	if err != nil {
+		return CreateTime(pid)
+	}
+	return boot*1000 + (before/tick)*1000/clockTicks, nil
 }

@@ -145,3 +145,42 @@ func TestLookPath(t *testing.T) {
 		t.Errorf("relative PATH entry: %q", p)
 	}
 }
+
+// The create time known from the clock around a start is the one /proc
+// gives, to the millisecond, for every start: a record with another would
+// make hiverun's own process look like a stranger's, never to be stopped.
+func TestCreateTimeWithin(t *testing.T) {
+	t.Parallel()
+	known := 0
+	for i := 0; i < 150; i++ {
+		before := BootClock()
+		c := exec.Command("sleep", "30")
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		after := BootClock()
+		got, err1 := CreateTimeWithin(c.Process.Pid, before, after)
+		want, err2 := CreateTime(c.Process.Pid)
+		c.Process.Kill()
+		c.Wait()
+		if err1 != nil || err2 != nil || got != want {
+			t.Fatalf("start %d: CreateTimeWithin = %d (%v), /proc says %d (%v)", i, got, err1, want, err2)
+		}
+		if before/1e7 == after/1e7 {
+			known++
+		}
+	}
+	if known == 0 {
+		t.Fatal("no start fell within one clock tick: the clock was never used")
+	}
+	// A window across a tick is not guessed: /proc is read.
+	c := exec.Command("sleep", "30")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { c.Process.Kill(); c.Wait() }()
+	want, _ := CreateTime(c.Process.Pid)
+	if got, err := CreateTimeWithin(c.Process.Pid, 1e7-1, 3e7); err != nil || got != want {
+		t.Fatalf("across ticks: %d %v, want %d", got, err, want)
+	}
+}

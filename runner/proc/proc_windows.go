@@ -202,3 +202,6 @@ func SpawnOwn(start func() (int, error)) (waited func(), err error) {
 // KeepOnBrokenPipe: Windows has no SIGPIPE; a write to a closed pipe
 // fails and the output is dropped.
 func KeepOnBrokenPipe() {}
+
+// OutputPipe is os.Pipe.
+func OutputPipe() (r, w *os.File, err error) { return os.Pipe() }

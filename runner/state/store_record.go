@@ -68,10 +68,13 @@ func (s *Store) adopt(inst *procfile.Instance) {
 // started records a new process of an instance. The pidfile is written
 // with the next flush, off the path of starting: a supervisor killed
 // before it still leaves its processes findable by the stack id in their
-// environment. The create time is read now (one /proc read): later, the
+// environment. The create time is the runner's, else read now: later, the
 // pid might already name another process.
 func (s *Store) started(r life.Record) {
-	ct, _ := proc.CreateTime(r.PID)
+	ct := r.CreateTime
+	if ct == 0 {
+		ct, _ = proc.CreateTime(r.PID)
+	}
 	s.updateAt(r.Instance.Name, func(in *Instance) {
 		t := r.At
 		if in.StartedAt != nil {
