@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -90,12 +91,7 @@ func notYetRound(t *testing.T) (int, error) {
 // poll stays fast and a dependency chain boots at its critical path.
 func TestRefusedKeepsFastPoll(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := refusingAddr(t)
 	tries, last := wait(t, procfile.Check{Kind: procfile.CheckTCP, Addr: addr}, 500*time.Millisecond)
 	if last == nil || !strings.Contains(last.Error(), "refused") {
 		t.Fatalf("last answer %v", last)
@@ -138,4 +134,24 @@ func TestPacerSteps(t *testing.T) {
 	if d := p.Next(100*time.Millisecond, ny); d != 5*time.Millisecond {
 		t.Errorf("after a refusal the backoff did not start over: %s", d)
 	}
+}
+
+// refusingAddr is a port that refuses connections for the whole test: a
+// socket bound to it that does not listen. A port listened on and closed
+// could be taken meanwhile by a parallel test, or become a connection's
+// own source port (a TCP self-connect), and then it answered.
+func refusingAddr(t *testing.T) string {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { syscall.Close(fd) })
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		t.Fatal(err)
+	}
+	sa, err := syscall.Getsockname(fd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port)
 }
