@@ -1,8 +1,6 @@
 package procfile
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"sort"
 	"strings"
 	"time"
@@ -35,6 +33,11 @@ type Settings struct {
 
 // SettingsOf sums up how in is run.
 func SettingsOf(in *Instance) Settings {
+	_, env := sums(in)
+	return settings(in, env)
+}
+
+func settings(in *Instance, envHash string) Settings {
 	p := in.Proc
 	s := Settings{
 		Command: p.Command, Dir: in.Dir, Port: in.Port, Check: in.Check.String(), TTY: in.TTY,
@@ -43,20 +46,9 @@ func SettingsOf(in *Instance) Settings {
 		Depends: append([]string(nil), p.Depends...), Clean: append([]string(nil), in.Clean...),
 	}
 	if in.Env != nil {
-		s.Env = envHash(in.Env)
+		s.Env = envHash
 	}
 	return s
-}
-
-// envHash sums up an environment without keeping any value. PORT and PS
-// are left out: they follow the port and the instance name, and a port
-// edit should read "port changed", not also "env changed".
-func envHash(env *Env) string {
-	h := sha256.New()
-	// PORT and PS are settings of their own (port); the rest is the
-	// terminal's, not the stack's.
-	hashEnv(h, env, func(k string) bool { return k == "PORT" || k == "PS" || TerminalVar(k) })
-	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 
 // settingKey is one setting: whether a running process can take a new

@@ -3,8 +3,7 @@ package procfile
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
-	"io"
+	"strconv"
 )
 
 // What makes two resolutions of an instance the same: its fingerprint,
@@ -12,10 +11,69 @@ import (
 
 // Fingerprint sums up how an instance is run.
 func Fingerprint(in *Instance) string {
-	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%s\x00%v\x00", in.Proc.Command, in.Dir, in.Port, in.Check, in.TTY)
-	hashEnv(h, in.Env, TerminalVar)
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	fp, _ := sums(in)
+	return fp
+}
+
+// Identity is Fingerprint(in) and SettingsOf(in) at once, the environment
+// read once for both: what the journal records of every instance it is
+// given.
+func Identity(in *Instance) (fingerprint string, s Settings) {
+	fp, env := sums(in)
+	return fp, settings(in, env)
+}
+
+// sums are the fingerprint (command, folder, port, check, tty, then the
+// environment as KEY=value NUL in key order, without the terminal's
+// variables) and the settings' env hash (the same environment without
+// PORT and PS, which follow the port and the instance name: a port edit
+// reads "port changed", not also "env changed"). Both inputs are cut from
+// one buffer, hashed whole: hashing each variable through fmt, then
+// through its own Write, had each been a tenth of the supervisor's CPU
+// before 100 processes could start.
+func sums(in *Instance) (fingerprint, env string) {
+	check := in.Check.String()
+	b := make([]byte, 0, 4096)
+	b = append(b, in.Proc.Command...)
+	b = append(b, 0)
+	b = append(b, in.Dir...)
+	b = append(b, 0)
+	b = strconv.AppendInt(b, int64(in.Port), 10)
+	b = append(b, 0)
+	b = append(b, check...)
+	b = append(b, 0)
+	b = strconv.AppendBool(b, in.TTY)
+	b = append(b, 0)
+	envAt := len(b)
+	var own [2][2]int // where PORT and PS are in b
+	n := 0
+	if in.Env != nil {
+		for _, k := range in.Env.Keys() {
+			if TerminalVar(k) {
+				continue
+			}
+			at := len(b)
+			b = append(b, k...)
+			b = append(b, '=')
+			b = append(b, in.Env.Values[k]...)
+			b = append(b, 0)
+			if k == "PORT" || k == "PS" {
+				own[n] = [2]int{at, len(b)}
+				n++
+			}
+		}
+	}
+	fp := sha256.Sum256(b)
+	e := b[envAt:envAt]
+	from := envAt
+	for _, o := range own[:n] {
+		e = append(e, b[from:o[0]]...)
+		from = o[1]
+	}
+	// Appending over b's own bytes, never ahead of them: e only shrinks.
+	e = append(e, b[from:]...)
+	es := sha256.Sum256(e)
+	return hex.EncodeToString(fp[:8]), hex.EncodeToString(es[:8])
 }
 
 // terminalVars are set by the shell or the terminal for each command or
@@ -35,22 +93,3 @@ var terminalVars = map[string]bool{
 // TerminalVar tells whether k is set per terminal or per command by the
 // shell, and so says nothing about the stack's configuration.
 func TerminalVar(k string) bool { return terminalVars[k] }
-
-// hashEnv writes values into h in key order as KEY=value NUL, leaving out
-// the keys skip says. Written directly, not through fmt: a boot of 100
-// processes hashes each environment twice, and fmt made that a tenth of
-// the supervisor's CPU before the first process started.
-func hashEnv(h io.Writer, env *Env, skip func(string) bool) {
-	b := make([]byte, 0, 4096)
-	values := env.Values
-	for _, k := range env.Keys() {
-		if skip(k) {
-			continue
-		}
-		b = append(b, k...)
-		b = append(b, '=')
-		b = append(b, values[k]...)
-		b = append(b, 0)
-	}
-	h.Write(b)
-}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"reflect"
 	"slices"
 	"testing"
 )
@@ -13,11 +14,25 @@ import (
 // stack look changed to the next `up --detach`, and restart it. These are
 // the sums as the first releases wrote them, through fmt.
 func TestIdentitySumsUnchanged(t *testing.T) {
-	in := &Instance{
+	check, err := ParseCheck("/health", 5001)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []*Instance{{
 		Proc: &Process{Name: "web", Command: "python3 -m http.server $PORT"},
 		Dir:  "/srv/app", Port: 5000, TTY: false,
 		Env: &Env{Values: map[string]string{"PORT": "5000", "PS": "web.1", "B": "two words", "A": "1", "TERM": "xterm", "EMPTY": ""}},
+	}, {
+		Proc: &Process{Name: "api", Command: "./api"},
+		Dir:  "/srv/app/api", Port: 5001, TTY: true, Check: check,
+		Env: NewEnv([]string{"PS=api.1", "Z=last", "PORT=5001", "PWD=/x", "SHLVL=2", "A=é\x00"}),
+	}} {
+		identitySumsUnchanged(t, in)
 	}
+}
+
+func identitySumsUnchanged(t *testing.T, in *Instance) {
+	t.Helper()
 	h := sha256.New()
 	fmt.Fprintf(h, "%s\x00%s\x00%d\x00%s\x00%v\x00", in.Proc.Command, in.Dir, in.Port, in.Check, in.TTY)
 	for _, k := range SortedKeys(in.Env.Values) {
@@ -34,8 +49,11 @@ func TestIdentitySumsUnchanged(t *testing.T) {
 			fmt.Fprintf(h, "%s=%s\x00", k, in.Env.Values[k])
 		}
 	}
-	if want, got := hex.EncodeToString(h.Sum(nil))[:16], envHash(in.Env); got != want {
+	if want, got := hex.EncodeToString(h.Sum(nil))[:16], SettingsOf(in).Env; got != want {
 		t.Errorf("envHash = %s, the first releases wrote %s", got, want)
+	}
+	if fp, s := Identity(in); fp != Fingerprint(in) || !reflect.DeepEqual(s, SettingsOf(in)) {
+		t.Errorf("Identity = %s %+v, not Fingerprint and SettingsOf", fp, s)
 	}
 }
 

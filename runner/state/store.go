@@ -60,7 +60,8 @@ func (s *Store) identityOf(in *procfile.Instance) identity {
 	defer s.idMu.Unlock()
 	id, ok := s.ids[in]
 	if !ok {
-		id = identity{procfile.Fingerprint(in), settingsOf(in)}
+		fp, settings := procfile.Identity(in)
+		id = identity{fp, &settings}
 		s.ids[in] = id
 	}
 	return id
@@ -188,9 +189,4 @@ func (s *Store) Close() {
 // Logf writes one event to hiverun.log.
 func (s *Store) Logf(level, format string, args ...any) {
 	s.log.Write(s.now(), level, fmt.Sprintf(format, args...))
-}
-
-func settingsOf(in *procfile.Instance) *procfile.Settings {
-	s := procfile.SettingsOf(in)
-	return &s
 }
