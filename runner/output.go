@@ -23,10 +23,13 @@ const maxLineLen = 16 << 20
 // writes, when more is already waiting in its buffer.
 const batchBytes = 64 << 10
 
-// output serialises every line written to the user's sink: each batch of
-// whole lines goes out in one Write under one mutex, so lines are never torn
-// or interleaved, and a slow sink slows the producers instead of losing
-// lines. It also owns the live "waiting" line on a terminal.
+// output serialises every line written to the user's sink: whole lines are
+// queued in order under one mutex, so they are never torn or interleaved,
+// and written by one goroutine at a time, which takes everything queued
+// meanwhile into its next Write: 100 processes starting at once made 100
+// writes (and woke whoever reads 100 times), now a few. A slow sink slows
+// the producers instead of losing lines. It also owns the live "waiting"
+// line on a terminal.
 type output struct {
 	mu         sync.Mutex
 	w          io.Writer
@@ -35,8 +38,12 @@ type output struct {
 	now        func() time.Time
 	width      int
 	live       string
-	buf        []byte
 	err        error
+
+	queued  []byte     // to be written, in order
+	spare   []byte     // the last written buffer, reused
+	writing bool       // a goroutine is writing: it takes queued too
+	drained *sync.Cond // on mu: queued was taken, or writing ended
 	// closed is closed when a write finds that nobody reads the output
 	// any more (`hiverun | head` once head has gone): the stack stops.
 	closed chan struct{}
@@ -51,7 +58,9 @@ func newOutput(w io.Writer, useColor, timestamps bool, now func() time.Time, wid
 	if width < len("hiverun") {
 		width = len("hiverun")
 	}
-	return &output{w: w, color: useColor, timestamps: timestamps, now: now, width: width, closed: make(chan struct{})}
+	o := &output{w: w, color: useColor, timestamps: timestamps, now: now, width: width, closed: make(chan struct{})}
+	o.drained = sync.NewCond(&o.mu)
+	return o
 }
 
 func (o *output) prefixFor(name string, idx int) *prefix {
@@ -72,12 +81,13 @@ func (o *output) head(p *prefix) string {
 	return format.Head(p.name, at, p.color)
 }
 
-// lines writes whole lines (without their newlines) in one Write.
+// lines writes whole lines (without their newlines), together.
 func (o *output) lines(p *prefix, lines [][]byte) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	o.room()
 	head := o.head(p)
-	b := o.buf[:0]
+	b := o.queued
 	if o.live != "" {
 		b = append(b, "\r\x1b[K"...)
 	}
@@ -89,10 +99,8 @@ func (o *output) lines(p *prefix, lines [][]byte) {
 	if o.live != "" {
 		b = append(b, o.live...)
 	}
-	o.write(b)
-	if cap(b) <= 4*batchBytes {
-		o.buf = b
-	}
+	o.queued = b
+	o.flush()
 }
 
 // event writes one of hiverun's own lines.
@@ -112,21 +120,60 @@ func (o *output) setLive(s string) {
 	if s == o.live {
 		return
 	}
-	o.write([]byte("\r\x1b[K" + s))
+	o.room()
+	o.queued = append(append(o.queued, "\r\x1b[K"...), s...)
 	o.live = s
+	o.flush()
 }
 
-func (o *output) write(b []byte) {
-	if o.err != nil {
+// maxQueued is how much may wait while a write is under way before the
+// producers wait too.
+const maxQueued = 4 * batchBytes
+
+// room waits, with mu held, until the queue has room.
+func (o *output) room() {
+	for o.writing && len(o.queued) >= maxQueued {
+		o.drained.Wait()
+	}
+}
+
+// flush writes what is queued, with mu held, unless a goroutine is writing
+// already: that one takes it with its next Write.
+func (o *output) flush() {
+	if o.writing {
 		return
 	}
-	if _, err := o.w.Write(b); err != nil {
-		// A closed terminal must not stop the stack from being supervised
-		// and stopped; output is dropped from here on.
-		o.err = err
-		if errors.Is(err, syscall.EPIPE) {
-			close(o.closed)
+	o.writing = true
+	for len(o.queued) > 0 && o.err == nil {
+		b := o.queued
+		o.queued, o.spare = o.spare[:0], nil
+		o.mu.Unlock()
+		_, err := o.w.Write(b)
+		o.mu.Lock()
+		if cap(b) <= maxQueued {
+			o.spare = b[:0]
 		}
+		if err != nil {
+			// A closed terminal must not stop the stack from being
+			// supervised and stopped; output is dropped from here on.
+			o.err = err
+			if errors.Is(err, syscall.EPIPE) {
+				close(o.closed)
+			}
+		}
+		o.drained.Broadcast()
+	}
+	o.queued = o.queued[:0]
+	o.writing = false
+	o.drained.Broadcast()
+}
+
+// sync waits until everything queued has been written (or dropped).
+func (o *output) sync() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for o.writing {
+		o.drained.Wait()
 	}
 }
 

@@ -160,6 +160,83 @@ fast: python3 -c "import time,sys; [print('line-%d-' % i + 'p'*100) for i in ran
 	}
 }
 
+// TestEventBurstIsBatched: lines queued while a write is under way go out
+// together in the next one, whole and in order per producer, and a sink
+// that blocks holds the producers back at maxQueued.
+func TestEventBurstIsBatched(t *testing.T) {
+	t.Parallel()
+	sink := &slowSink{}
+	o := newOutput(sink, false, false, time.Now, 4)
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			p := o.prefixFor(fmt.Sprintf("p%d", g), g)
+			for i := 0; i < 50; i++ {
+				o.event(p, fmt.Sprintf("p%d started %d", g, i))
+			}
+		}()
+	}
+	wg.Wait()
+	o.sync()
+	next := map[string]int{}
+	for _, l := range strings.Split(strings.TrimSuffix(sink.b.String(), "\n"), "\n") {
+		var g, i int
+		if _, err := fmt.Sscanf(l[strings.Index(l, "| ")+2:], "p%d started %d", &g, &i); err != nil || !strings.HasPrefix(l, fmt.Sprintf("p%d ", g)) {
+			t.Fatalf("torn line %q", l)
+		}
+		if k := fmt.Sprint(g); i != next[k] {
+			t.Fatalf("p%d: line %d came after %d", g, i, next[k]-1)
+		} else {
+			next[k]++
+		}
+	}
+	if len(next) != 8 {
+		t.Fatalf("lines of %d producers arrived, want 8", len(next))
+	}
+	// Each write takes 2 ms: 400 lines written one by one take 800 ms.
+	if c := sink.calls.Load(); c > 100 {
+		t.Errorf("%d writes for 400 lines from 8 goroutines: not batched", c)
+	}
+
+	blocked := &blockingSink{release: make(chan struct{})}
+	o = newOutput(blocked, false, false, time.Now, 4)
+	p := o.prefixFor("big", 0)
+	line := [][]byte{bytes.Repeat([]byte("x"), 1000)}
+	go o.lines(p, line) // the writer, held in Write
+	for blocked.calls.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	done := make(chan int)
+	go func() {
+		n := 0
+		for ; n < 10*maxQueued/1000; n++ {
+			o.lines(p, line)
+		}
+		done <- n
+	}()
+	select {
+	case n := <-done:
+		t.Fatalf("%d lines of 1 kB queued behind a sink that does not take them", n)
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(blocked.release)
+	<-done
+	o.sync()
+}
+
+type blockingSink struct {
+	release chan struct{}
+	calls   atomic.Int64
+}
+
+func (s *blockingSink) Write(p []byte) (int, error) {
+	s.calls.Add(1)
+	<-s.release
+	return len(p), nil
+}
+
 func TestNoTornLinesWithLiveLine(t *testing.T) {
 	t.Parallel()
 	buf := &syncBuffer{}

@@ -74,6 +74,9 @@ func Run(ctx context.Context, plan *procfile.Plan, opts Options) error {
 		killNow: make(chan struct{}),
 	}
 	r.self = r.out.prefixFor("hiverun", -1)
+	// Lines queued by another goroutine's write are out before Run
+	// returns: the process may exit next.
+	defer r.out.sync()
 	if f, err := os.Open(os.DevNull); err == nil {
 		r.devNull = f
 		defer f.Close()
