@@ -15,8 +15,7 @@ import (
 
 // child is a started process and the readers of its output.
 type child struct {
-	process *os.Process
-	wait    func() *os.ProcessState // reaps it; nil state if that failed
+	wait    func() (code int, desc string) // reaps it
 	grp     *proc.Group
 	pid     int
 	created int64         // its create time (proc.CreateTime), 0 if unknown
@@ -95,8 +94,8 @@ func (r *run) start(in *inst) (*child, error) {
 		if errors.Is(err, proc.ErrNoPTY) {
 			tty = false
 		} else if err == nil {
-			p.process = cmd.Process
-			p.wait = func() *os.ProcessState { _ = cmd.Wait(); return cmd.ProcessState }
+			p.pid = cmd.Process.Pid
+			p.wait = func() (int, string) { _ = cmd.Wait(); return proc.ExitDescription(cmd.ProcessState) }
 		}
 	}
 	if !tty {
@@ -105,26 +104,18 @@ func (r *run) start(in *inst) (*child, error) {
 		if err != nil {
 			return nil, fmt.Errorf("could not start: %v", err)
 		}
-		// os.StartProcess, not exec.Cmd: the environment is already
-		// whole and without duplicates, and with a hundred processes
-		// starting at once, exec.Cmd's per-start copying of it showed in
-		// the boot's CPU profile.
-		attr := &os.ProcAttr{Dir: spec.Dir, Env: env, Files: []*os.File{r.devNull, w, w}, Sys: proc.SysAttr(false)}
+		files := []*os.File{r.devNull, w, w}
 		err = r.reaper.Spawn(func() (int, error) {
 			before := proc.BootClock()
-			pr, err := os.StartProcess(path, args, attr)
+			p.pid, p.wait, err = proc.Start(path, args, env, spec.Dir, files)
 			if err != nil {
 				return 0, err
 			}
-			p.process = pr
 			// Read now: later, the pid might name another process.
-			p.created, _ = proc.CreateTimeWithin(pr.Pid, before, proc.BootClock())
-			return pr.Pid, nil
+			p.created, _ = proc.CreateTimeWithin(p.pid, before, proc.BootClock())
+			return p.pid, nil
 		})
 		w.Close()
-		if err == nil {
-			p.wait = func() *os.ProcessState { st, _ := p.process.Wait(); return st }
-		}
 	}
 	if err != nil {
 		if p.reader != nil {
@@ -132,7 +123,6 @@ func (r *run) start(in *inst) (*child, error) {
 		}
 		return nil, fmt.Errorf("could not start: %v", err)
 	}
-	p.pid = p.process.Pid
 	p.grp, err = proc.Attach(p.pid)
 	if err != nil {
 		r.info("%s: could not attach to its process tree: %v", spec.Display, err)
@@ -147,9 +137,8 @@ func (r *run) start(in *inst) (*child, error) {
 		} else {
 			proc.AwaitExit(p.pid)
 		}
-		st := p.wait()
+		p.code, p.desc = p.wait()
 		r.reaper.Waited(p.pid)
-		p.code, p.desc = proc.ExitDescription(st)
 		close(p.exited)
 		p.cancel()
 	}()

@@ -203,5 +203,18 @@ func SpawnOwn(start func() (int, error)) (waited func(), err error) {
 // fails and the output is dropped.
 func KeepOnBrokenPipe() {}
 
-// OutputPipe is os.Pipe.
-func OutputPipe() (r, w *os.File, err error) { return os.Pipe() }
+// Start starts path in a process group of its own with files as its
+// standard descriptors, and returns how to reap it.
+func Start(path string, args, env []string, dir string, files []*os.File) (pid int, wait func() (int, string), err error) {
+	p, err := os.StartProcess(path, args, &os.ProcAttr{Dir: dir, Env: env, Files: files, Sys: SysAttr(false)})
+	if err != nil {
+		return 0, nil, err
+	}
+	return p.Pid, func() (int, string) {
+		st, err := p.Wait()
+		if err != nil {
+			return -1, "lost (could not be waited for: " + err.Error() + ")"
+		}
+		return ExitDescription(st)
+	}, nil
+}
