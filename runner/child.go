@@ -77,8 +77,10 @@ func (p *child) drainWait(d time.Duration) {
 const drainMost = time.Minute
 
 // start launches the instance's command with its output on a pipe (or a
-// pseudo-terminal) read by pump.
-func (r *run) start(in *inst) (*child, error) {
+// pseudo-terminal) read by pump. exited is called once the child has
+// exited and been reaped, by the goroutine that waited for it (one
+// goroutine fewer an instance than a watcher of its own).
+func (r *run) start(in *inst, exited func(*child)) (*child, error) {
 	spec := in.current()
 	path, args, env := r.commandOf(in, spec)
 	p := &child{exited: make(chan struct{}), drained: make(chan struct{})}
@@ -141,6 +143,7 @@ func (r *run) start(in *inst) (*child, error) {
 		r.reaper.Waited(p.pid)
 		close(p.exited)
 		p.cancel()
+		exited(p)
 	}()
 	return p, nil
 }

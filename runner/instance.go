@@ -323,7 +323,13 @@ func (r *run) begin(in *inst, c *change) *input {
 	if err := r.clean(in); err != nil {
 		return &input{kind: evSpawnFailed, reason: err.Error()}
 	}
-	p, err := r.start(in)
+	gen := in.gen
+	p, err := r.start(in, func(p *child) {
+		// Its last lines come before the line that reports its end. The
+		// pipe stays open: a child it left running may still write.
+		p.drainedWithin(150 * time.Millisecond)
+		in.post(input{kind: evExit, gen: gen, code: p.code, reason: p.desc})
+	})
 	if err != nil {
 		return &input{kind: evSpawnFailed, reason: err.Error()}
 	}
@@ -350,14 +356,6 @@ func (r *run) begin(in *inst, c *change) *input {
 		r.info("%s restarted (pid %d)", in.spec.Display, p.pid)
 	}
 	r.pumpOutput(in, p)
-	gen := in.gen
-	go func() {
-		<-p.exited
-		// Its last lines come before the line that reports its end. The
-		// pipe stays open: a child it left running may still write.
-		p.drainedWithin(150 * time.Millisecond)
-		in.post(input{kind: evExit, gen: gen, code: p.code, reason: p.desc})
-	}()
 	if readyAtSpawn(cur) {
 		// Decided here, not by a goroutine that could lose the race with
 		// a quick exit: such a process ran, it did not fail to start.
