@@ -3,11 +3,14 @@
 package proc
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 func startSleep(t *testing.T, env ...string) *exec.Cmd {
@@ -182,5 +185,36 @@ func TestCreateTimeWithin(t *testing.T) {
 	want, _ := CreateTime(c.Process.Pid)
 	if got, err := CreateTimeWithin(c.Process.Pid, 1e7-1, 3e7); err != nil || got != want {
 		t.Fatalf("across ticks: %d %v, want %d", got, err, want)
+	}
+}
+
+// An output pipe's read end is kept above the low descriptors, close on
+// exec and non-blocking; the child's end blocks, as a program expects of
+// its stdout.
+func TestOutputPipe(t *testing.T) {
+	r, w, err := OutputPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	rfd, wfd := int(r.Fd()), int(w.Fd())
+	if rfd < readEndsFrom {
+		t.Errorf("read end is descriptor %d, want %d or more", rfd, readEndsFrom)
+	}
+	for _, c := range []struct {
+		fd          int
+		nonblocking bool
+	}{{rfd, true}, {wfd, false}} {
+		fl, _ := unix.FcntlInt(uintptr(c.fd), unix.F_GETFL, 0)
+		fdfl, _ := unix.FcntlInt(uintptr(c.fd), unix.F_GETFD, 0)
+		if fl&unix.O_NONBLOCK != 0 != c.nonblocking || fdfl&unix.FD_CLOEXEC == 0 {
+			t.Errorf("descriptor %d: flags %#x, fd flags %#x", c.fd, fl, fdfl)
+		}
+	}
+	w.Write([]byte("x\n"))
+	w.Close()
+	if b, err := io.ReadAll(r); err != nil || string(b) != "x\n" {
+		t.Fatalf("read %q %v", b, err)
 	}
 }
