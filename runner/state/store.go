@@ -44,6 +44,12 @@ type Store struct {
 
 	idMu sync.Mutex
 	ids  map[*procfile.Instance]identity
+
+	// records are mem.Instances by name, and specs what each was
+	// resolved from, guarded by mu: a record's identity is filled in when
+	// its process starts, or by the next write (identify).
+	records map[string]*Instance
+	specs   map[string]*procfile.Instance
 }
 
 // identity is what a record keeps to tell whether a rerun changed an
@@ -82,10 +88,14 @@ func NewStore(d *Dir, mem *Memory, log *Log, plan *procfile.Plan, selection []st
 	}
 	s := &Store{dir: d, log: log, now: now, mem: mem, kick: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{}), written: map[string]int{},
 		startup: &Startup{At: now(), Selection: selection, ReadyMS: map[string]int64{}, Reclaimed: reclaimed},
-		stderr:  os.Stderr, failing: map[string]bool{}, ids: map[*procfile.Instance]identity{}}
+		stderr:  os.Stderr, failing: map[string]bool{}, ids: map[*procfile.Instance]identity{},
+		records: map[string]*Instance{}, specs: map[string]*procfile.Instance{}}
 	mem.Instances = nil
+	// The first write names the supervisor and the stack id before any
+	// process carries it; the records' identities (hashing each one's
+	// environment) come with the starts, off this path.
 	for _, in := range plan.Instances {
-		mem.Instances = append(mem.Instances, s.newRecord(in))
+		s.addRecord(in)
 	}
 	// A memory that cannot be written is no reason to refuse supervising:
 	// the processes are still found by the stack id in their environment,
@@ -139,12 +149,25 @@ func Expected(mem *Memory) map[string]time.Duration {
 	return out
 }
 
-func (s *Store) newRecord(in *procfile.Instance) *Instance {
-	id := s.identityOf(in)
-	return &Instance{
+// addRecord gives in a record, with mu held (or before the store is
+// shared).
+func (s *Store) addRecord(in *procfile.Instance) {
+	rec := &Instance{
 		Name: in.Name, Process: in.Proc.Name, Index: in.Proc.Index, Command: in.Proc.Command, Port: in.Port,
 		PortOwned: in.PortOwned, Optional: in.Proc.Optional, Oneshot: in.Proc.Oneshot, State: life.Waiting,
-		Fingerprint: id.fingerprint, Settings: id.settings,
+	}
+	s.mem.Instances = append(s.mem.Instances, rec)
+	s.records[in.Name], s.specs[in.Name] = rec, in
+}
+
+// identify fills in, with mu held, the identity of records whose process
+// never started: a rerun compares every record with the Procfile.
+func (s *Store) identify() {
+	for name, rec := range s.records {
+		if rec.Fingerprint == "" {
+			id := s.identityOf(s.specs[name])
+			rec.Fingerprint, rec.Settings = id.fingerprint, id.settings
+		}
 	}
 }
 

@@ -47,8 +47,8 @@ func (s *Store) Record(r life.Record) {
 		s.state(r.Instance.Name, r)
 	case life.RecApplied:
 		// A reload applied a change live: a rerun compares with it.
+		id := s.identityOf(r.Instance)
 		s.updateAt(r.Instance.Name, func(in *Instance) {
-			id := s.identityOf(r.Instance)
 			in.Settings, in.Fingerprint = id.settings, id.fingerprint
 		}, true)
 	}
@@ -59,8 +59,8 @@ func (s *Store) Record(r life.Record) {
 // those it started with.
 func (s *Store) adopt(inst *procfile.Instance) {
 	s.mu.Lock()
-	if s.mem.Lookup(inst.Name) == nil {
-		s.mem.Instances = append(s.mem.Instances, s.newRecord(inst))
+	if s.records[inst.Name] == nil {
+		s.addRecord(inst)
 	}
 	s.mu.Unlock()
 }
@@ -75,13 +75,13 @@ func (s *Store) started(r life.Record) {
 	if ct == 0 {
 		ct, _ = proc.CreateTime(r.PID)
 	}
+	id := s.identityOf(r.Instance)
 	s.updateAt(r.Instance.Name, func(in *Instance) {
 		t := r.At
 		if in.StartedAt != nil {
 			in.Restarts++
 		}
 		in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, ct, life.Starting, &t
-		id := s.identityOf(r.Instance)
 		in.Fingerprint, in.Command, in.Settings = id.fingerprint, r.Instance.Proc.Command, id.settings
 		in.ReadyAt, in.ExitCode, in.Health, in.Reason = nil, nil, nil, ""
 	}, true)

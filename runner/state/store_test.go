@@ -101,3 +101,23 @@ func TestStoreSurvivesFailedWrites(t *testing.T) {
 	}
 	s.Close()
 }
+
+// A record's identity comes with its process's start, off the path of the
+// first write; a record whose process never started gets it from the next
+// write, so that a rerun can compare every record with the Procfile.
+func TestRecordsGetTheirIdentity(t *testing.T) {
+	s, d, plan := newTestStore(t, "web: sleep 1\nworker: sleep 2\n", nil)
+	web, worker := plan.Instances[0], plan.Instances[1]
+	s.Record(life.Record{Kind: life.RecStarted, At: time.Now(), Instance: web, PID: os.Getpid(), PGID: os.Getpid()})
+	s.Close()
+	mem, err := d.LoadMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []*procfile.Instance{web, worker} {
+		rec := mem.Lookup(in.Name)
+		if rec == nil || rec.Fingerprint != procfile.Fingerprint(in) || rec.Settings == nil || rec.Change(in).Changed() {
+			t.Errorf("%s: record %+v, want its fingerprint and settings", in.Name, rec)
+		}
+	}
+}

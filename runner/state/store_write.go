@@ -45,6 +45,7 @@ func (s *Store) flush() {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	s.mu.Lock()
+	s.identify()
 	// Marshal under the lock: a consistent snapshot.
 	err := s.dir.SaveMemory(s.mem)
 	pids := map[string]int{}
@@ -96,7 +97,7 @@ func (s *Store) update(name string, f func(*Instance)) { s.updateAt(name, f, fal
 // restart or reload is few changes, and someone waits to see them.
 func (s *Store) updateAt(name string, f func(*Instance), urgent bool) {
 	s.mu.Lock()
-	if in := s.mem.Lookup(name); in != nil {
+	if in := s.records[name]; in != nil {
 		f(in)
 	}
 	booted := s.booted
