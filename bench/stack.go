@@ -25,8 +25,10 @@ type Stack struct {
 	Cmd   *exec.Cmd
 	Lines chan string
 	Start time.Time
-	ID    string
-	all   *bytes.Buffer
+	// StartMono is Start by CLOCK_MONOTONIC, the clock of process events.
+	StartMono int64
+	ID        string
+	all       *bytes.Buffer
 }
 
 // StartStack runs bin with a Procfile in dir; every process carries
@@ -42,7 +44,7 @@ func StartStack(bin, dir string, args ...string) (*Stack, error) {
 	}
 	cmd.Stderr = cmd.Stdout
 	s := &Stack{Cmd: cmd, Lines: make(chan string, 1<<16), ID: id, all: &bytes.Buffer{}}
-	s.Start = time.Now()
+	s.Start, s.StartMono = time.Now(), monoNow()
 	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
