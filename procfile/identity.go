@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
+	"sync"
 )
 
 // What makes two resolutions of an instance the same: its fingerprint,
@@ -33,7 +34,9 @@ func Identity(in *Instance) (fingerprint string, s Settings) {
 // before 100 processes could start.
 func sums(in *Instance) (fingerprint, env string) {
 	check := in.Check.String()
-	b := make([]byte, 0, 4096)
+	buf := sumsBufs.Get().(*[]byte)
+	defer sumsBufs.Put(buf)
+	b := (*buf)[:0]
 	b = append(b, in.Proc.Command...)
 	b = append(b, 0)
 	b = append(b, in.Dir...)
@@ -73,8 +76,15 @@ func sums(in *Instance) (fingerprint, env string) {
 	// Appending over b's own bytes, never ahead of them: e only shrinks.
 	e = append(e, b[from:]...)
 	es := sha256.Sum256(e)
+	if cap(b) <= 64<<10 {
+		*buf = b
+	}
 	return hex.EncodeToString(fp[:8]), hex.EncodeToString(es[:8])
 }
+
+// sumsBufs hold sums' buffers: on the stack, one of a few kB made the
+// goroutine of every instance that recorded its start grow its stack.
+var sumsBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // terminalVars are set by the shell or the terminal for each command or
 // window: two terminals, a tmux pane and an ssh session all differ in
