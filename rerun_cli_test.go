@@ -171,3 +171,25 @@ func TestUpDetachRerunFromAnotherTerminal(t *testing.T) {
 		t.Fatalf("with a variable of the user's: exit %d, want web restarted\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestUpDetachRerunWithSkipped: up --detach run again at once over a stack
+// where an optional process failed and its dependent was skipped says
+// unchanged: the skipped record, whose process never started, has its
+// identity in the memory written at boot (found using it: it restarted the
+// failed process and exited 1).
+func TestUpDetachRerunWithSkipped(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": `a: sleep 300
+# hiverun: optional health=tcp://127.0.0.1:1
+bad: sh -c 'exit 4'
+# hiverun: depends=bad optional
+dep: sleep 301
+`})
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
+		t.Fatalf("up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 || !strings.Contains(r.stdout, "unchanged") {
+		t.Fatalf("rerun at once: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -178,7 +178,7 @@ func (s *Store) boot(r life.Record) {
 	// At once, not after the gathering delay: the stack is now ready
 	// and memory.json must say so before anyone is told. (Pidfiles follow
 	// with the writer: reclaim does not need them to find anything.)
-	err := s.dir.SaveMemory(s.mem)
+	err := s.saveLocked()
 	s.mu.Unlock()
 	s.wrote("memory.json", err)
 	s.changed()

@@ -121,3 +121,23 @@ func TestRecordsGetTheirIdentity(t *testing.T) {
 		}
 	}
 }
+
+// The boot's own write, which whoever was told "ready" reads next, has the
+// identity of a record whose process never started (a skipped dependent):
+// without it, up --detach run at once again found that record changed and
+// reloaded the stack (found using it).
+func TestBootWriteHasEveryIdentity(t *testing.T) {
+	s, d, plan := newTestStore(t, "web: sleep 1\nworker: sleep 2\n", nil)
+	web, worker := plan.Instances[0], plan.Instances[1]
+	s.Record(life.Record{Kind: life.RecStarted, At: time.Now(), Instance: web, PID: os.Getpid(), PGID: os.Getpid()})
+	s.Record(life.Record{Kind: life.RecSkipped, At: time.Now(), Instance: worker, Msg: "it depends on web"})
+	s.Record(life.Record{Kind: life.RecBoot, At: time.Now(), Boot: &life.BootRecord{Result: life.Result{Outcome: life.BootReady}}})
+	mem, err := d.LoadMemory()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := mem.Lookup(worker.Name); rec == nil || rec.Settings == nil || rec.Change(worker).Changed() {
+		t.Fatalf("the boot's write: %+v, want the skipped record's settings", rec)
+	}
+	s.Close()
+}

@@ -45,9 +45,8 @@ func (s *Store) flush() {
 	s.flushMu.Lock()
 	defer s.flushMu.Unlock()
 	s.mu.Lock()
-	s.identify()
 	// Marshal under the lock: a consistent snapshot.
-	err := s.dir.SaveMemory(s.mem)
+	err := s.saveLocked()
 	pids := map[string]int{}
 	for _, in := range s.mem.Instances {
 		if in.Running() {
@@ -57,6 +56,13 @@ func (s *Store) flush() {
 	s.mu.Unlock()
 	s.wrote("memory.json", err)
 	s.syncPids(pids)
+}
+
+// saveLocked writes memory.json, with mu held, every record with its
+// identity: a rerun compares each one with the Procfile.
+func (s *Store) saveLocked() error {
+	s.identify()
+	return s.dir.SaveMemory(s.mem)
 }
 
 // syncPids makes pids/ match the running instances. Only the writer and
