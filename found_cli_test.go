@@ -195,6 +195,19 @@ func TestStatusShowsExitCode(t *testing.T) {
 	}
 }
 
+// TestStatusShowsCodeOfAFailure: a process that exits before it is ready
+// shows its own exit code; it showed "failed (code 0)" (found using it).
+func TestStatusShowsCodeOfAFailure(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "# hiverun: oneshot\nm: sh -c 'echo boom; exit 2'\n"})
+	if r := hiverun(t, dir, nil, "start", "--no-color"); r.code == 0 {
+		t.Fatalf("start exited 0:\n%s", r.stdout)
+	}
+	if r := hiverun(t, dir, nil, "status"); !strings.Contains(r.stdout, "failed (code 2)") {
+		t.Errorf("status:\n%s", r.stdout)
+	}
+}
+
 // TestRerunWithAFailingChangeKeepsTheRest: `up --detach` after an edit that
 // makes one process fail its check reports that failure and keeps the
 // rest of the stack up. It used to start the whole stack anew, which then

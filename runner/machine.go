@@ -117,7 +117,14 @@ func (m machine) restarts(code int) bool {
 // fail is a start that did not come to ready: a restart that the policy
 // allows backs off, a first start fails for good.
 func (m machine) fail(ev input, code int, acts []action) (machine, []action) {
-	m.Reason = ev.reason
+	// The exit code of the process that failed, or -1 where none ended by
+	// itself (a start that failed, a readiness timeout): status showed
+	// "failed (code 0)" for a process that exited with 2 before it was
+	// ready.
+	m.Reason, m.Code = ev.reason, -1
+	if ev.kind == evExit {
+		m.Code = code
+	}
 	if m.Booted && m.restarts(max(code, 1)) {
 		return m.backoff(ev, acts)
 	}
