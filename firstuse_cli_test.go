@@ -5,13 +5,13 @@ package main_test
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/hiverun/hiverun/internal/freeport"
 	"github.com/mattn/go-shellwords"
 )
 
@@ -279,15 +279,14 @@ func TestRunHelpExamples(t *testing.T) {
 }
 
 // freePort is a port the kernel just gave out, closed again for a process
-// to take.
+// to take (freeport.Get).
 func freePort(t *testing.T) int {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freeport.Get()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 // TestUnknownProcessEveryCommand: a name that is not a process exits 2

@@ -193,3 +193,24 @@ dep: sleep 301
 		t.Fatalf("rerun at once: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestUpDetachRerunWithFailedOptional: after an edit, up --detach names
+// the change and exits 0 when an optional process that was already failing
+// fails again: it said only that process's failure and exited 1, as if the
+// edit had broken the stack (found using it).
+func TestUpDetachRerunWithFailedOptional(t *testing.T) {
+	t.Parallel()
+	procfile := func(n int) string {
+		return fmt.Sprintf("a: sleep %d\n# hiverun: optional health=tcp://127.0.0.1:1\nbad: sh -c 'exit 4'\n", n)
+	}
+	dir := project(t, map[string]string{"Procfile": procfile(300)})
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
+		t.Fatalf("up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	os.WriteFile(filepath.Join(dir, "Procfile"), []byte(procfile(301)), 0o644)
+	r := hiverun(t, dir, nil, "up", "--detach")
+	if r.code != 0 || !strings.Contains(r.stdout, "restarted a (command changed)") || !strings.Contains(r.stdout, "bad (optional) not running") {
+		t.Fatalf("rerun after an edit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

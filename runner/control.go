@@ -20,6 +20,10 @@ type waiter struct {
 	applied []*inst  // a reload's live changes: done once each has taken it
 	msg     string   // the reply on success, when not op and names
 	reply   chan<- life.ControlReply
+	// lenient: an optional process that fails is said, not a failure, as
+	// at boot (a reload restarts what is not running, an optional
+	// process that failed included).
+	lenient bool
 }
 
 // control resolves a request and hands it to the instances; answerWaiters
@@ -148,6 +152,7 @@ func (r *run) answerWaiters() {
 	kept := r.waiters[:0]
 	for _, w := range r.waiters {
 		done, failed := true, ""
+		var notes []string
 		for _, in := range w.applied {
 			if in.sv.expect {
 				done = false
@@ -178,6 +183,8 @@ func (r *run) answerWaiters() {
 			case "restarted":
 				switch {
 				case sv.state == life.Ready || sv.state == life.Unhealthy || sv.state == life.Exited && in.spec.Proc.Oneshot && sv.code == 0:
+				case w.lenient && in.spec.Proc.Optional && (sv.state == life.Failed || sv.state == life.Skipped || sv.state == life.Exited):
+					notes = append(notes, fmt.Sprintf("%s (optional) not running: %s", in.spec.Display, orWord(sv.reason, string(sv.state))))
 				case sv.state == life.Failed || sv.state == life.Skipped || sv.state == life.Backoff || sv.state == life.Exited || sv.state == life.Stopped:
 					if failed == "" {
 						failed = fmt.Sprintf("%s: %s", in.spec.Display, orWord(sv.reason, string(sv.state)))
@@ -192,11 +199,17 @@ func (r *run) answerWaiters() {
 			// memory.json saying so.
 			r.syncJournal()
 		}
+		// A reload's answer names what it changed, whatever came of it.
+		said := strings.Join(append([]string{w.msg}, notes...), "; ")
+		said = strings.TrimPrefix(said, "; ")
 		switch {
 		case failed != "" && (done || stopping):
+			if said != "" {
+				failed = said + "; " + failed
+			}
 			w.reply <- life.ControlReply{Error: failed, Started: w.started}
-		case done && w.msg != "":
-			w.reply <- life.ControlReply{OK: true, Message: w.msg, Started: w.started}
+		case done && said != "":
+			w.reply <- life.ControlReply{OK: true, Message: said, Started: w.started}
 		case done:
 			w.reply <- life.ControlReply{OK: true, Message: w.op + " " + names(w.ins)}
 		case stopping:
@@ -290,7 +303,7 @@ func (r *run) reload(req life.ControlRequest) {
 		r.say("reload: %s", msg)
 	}
 	w := r.restart(targets, specs, "reloaded", req.Reply)
-	w.applied, w.msg = applied, msg
+	w.applied, w.msg, w.lenient = applied, msg, true
 }
 
 // rewire links instances to their dependencies as plan has them: a

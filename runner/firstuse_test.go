@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,16 +43,8 @@ func TestSignalTwiceIsOneRequest(t *testing.T) {
 	}
 }
 
-// kernelPort is a free port the kernel picked.
-func kernelPort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
+// kernelPort is a free port the kernel picked (freePort).
+func kernelPort(t *testing.T) int { return freePort(t) }
 
 // TestReadinessDoesNotFlood: an app answering 404 for its whole 4 s budget
 // gets a few dozen requests, so its own log (one line per request) still

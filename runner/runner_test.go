@@ -13,14 +13,22 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hiverun/hiverun/internal/freeport"
 )
 
 func syscallKill(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }
 
+// freePort is a port from the kernel, never one given before in this
+// process (freeport.Get): it came from the clock, and two parallel tests
+// could get the same one.
 func freePort(t *testing.T) int {
 	t.Helper()
-	// Below the ephemeral range (32768 up), which outgoing connections use.
-	return 20000 + int(time.Now().UnixNano()%6000)
+	port, err := freeport.Get()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return port
 }
 
 func exitCode(err error) int {

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os/exec"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hiverun/hiverun/internal/freeport"
 	"github.com/hiverun/hiverun/procfile"
 )
 
@@ -64,12 +64,10 @@ func TestNotYetBacksOff(t *testing.T) {
 // notYetRound checks for 4 s a real server in another process (python's)
 // that answers 404.
 func notYetRound(t *testing.T) (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := freeport.Get()
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	ln.Close()
 	srv := exec.Command("python3", "-m", "http.server", fmt.Sprint(port), "--bind", "127.0.0.1", "--directory", t.TempDir())
 	if err := srv.Start(); err != nil {
 		t.Skip("python3:", err)
