@@ -206,6 +206,22 @@ func TestStatusShowsCodeOfAFailure(t *testing.T) {
 	if r := hiverun(t, dir, nil, "status"); !strings.Contains(r.stdout, "failed (code 2)") {
 		t.Errorf("status:\n%s", r.stdout)
 	}
+	if r := hiverun(t, dir, nil, "status", "--json"); !strings.Contains(r.stdout, `"reason": "exited with code 2"`) {
+		t.Errorf("status --json, the reason of the failure:\n%s", r.stdout)
+	}
+}
+
+// TestStatusShowsTheSignal: a process killed by a signal shows the signal,
+// as the screen said it, not 128 plus its number (found using it).
+func TestStatusShowsTheSignal(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "k: sh -c 'sleep 0.2; kill -KILL $$'\n"})
+	if r := hiverun(t, dir, nil, "start", "--no-color"); r.code == 0 {
+		t.Fatalf("start exited 0:\n%s", r.stdout)
+	}
+	if r := hiverun(t, dir, nil, "status"); !strings.Contains(r.stdout, "exited (killed by SIGKILL)") {
+		t.Errorf("status:\n%s", r.stdout)
+	}
 }
 
 // TestRerunWithAFailingChangeKeepsTheRest: `up --detach` after an edit that
@@ -348,5 +364,16 @@ func TestCheckedPortTakenIsRefused(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "api ready") {
 		t.Errorf("the holder's answer was taken for api's:\n%s", r.stdout)
+	}
+}
+
+// TestNotExecutableSaysSo: the shell's 126 is said in words, as 127 is.
+func TestNotExecutableSaysSo(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "x: sh -c ./tool\n", "tool": "echo hi\n"})
+	os.Chmod(filepath.Join(dir, "tool"), 0o644)
+	r := hiverun(t, dir, nil, "start", "--no-color")
+	if r.code == 0 || !strings.Contains(r.stdout, "exited with code 126 (not executable)") {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -107,9 +107,13 @@ func describe(ws syscall.WaitStatus) (code int, desc string) {
 		return 128 + int(ws.Signal()), "killed by " + unix.SignalName(ws.Signal())
 	}
 	code = ws.ExitStatus()
-	if code == 127 {
+	switch code {
+	case 127:
 		// The shell's "not found": say it in words too.
 		return code, "exited with code 127 (command not found)"
+	case 126:
+		// The shell's "found but cannot be run".
+		return code, "exited with code 126 (not executable)"
 	}
 	return code, "exited with code " + strconv.Itoa(code)
 }

@@ -19,10 +19,13 @@ import (
 
 // Row is one instance in `status`.
 type Row struct {
-	Name       string        `json:"name"`
-	Process    string        `json:"process"`
-	State      string        `json:"state"`
-	ExitCode   *int          `json:"exit_code,omitempty"` // exited, failed or backoff after a process ran
+	Name     string `json:"name"`
+	Process  string `json:"process"`
+	State    string `json:"state"`
+	ExitCode *int   `json:"exit_code,omitempty"` // exited, failed or backoff after a process ran
+	// Reason is why it failed, was skipped, exited or backs off, as the
+	// runner said it ("exited with code 4 before it was ready").
+	Reason     string        `json:"reason,omitempty"`
 	PID        int           `json:"pid"`
 	Port       int           `json:"port"`
 	Optional   bool          `json:"optional"`
@@ -91,7 +94,9 @@ func Build(dir *state.Dir) (*Report, error) {
 			Optional: in.Optional, Oneshot: in.Oneshot, Health: in.Health, Restarts: in.Restarts}
 		switch in.State {
 		case life.Exited, life.Failed, life.Backoff:
-			row.ExitCode = in.ExitCode
+			row.ExitCode, row.Reason = in.ExitCode, in.Reason
+		case life.Skipped:
+			row.Reason = in.Reason
 		}
 		alive := in.Ours()
 		switch {
@@ -172,7 +177,12 @@ func Print(out io.Writer, rep *Report) {
 		}
 		st := r.State
 		if r.ExitCode != nil && (st == string(life.Exited) || st == string(life.Failed) || st == string(life.Backoff)) {
-			st += fmt.Sprintf(" (code %d)", *r.ExitCode)
+			// A signal as the screen said it, not as 128 plus its number.
+			if w := strings.Fields(r.Reason); len(w) >= 3 && w[0] == "killed" && w[1] == "by" {
+				st += " (killed by " + w[2] + ")"
+			} else {
+				st += fmt.Sprintf(" (code %d)", *r.ExitCode)
+			}
 		}
 		if r.Optional {
 			st += " (optional)"
