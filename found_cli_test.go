@@ -377,3 +377,16 @@ func TestNotExecutableSaysSo(t *testing.T) {
 		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestUpDetachSaysWhySkipped: a required process skipped because what it
+// depends on failed: up --detach says why, with no empty "last 0 lines"
+// (found using it).
+func TestUpDetachSaysWhySkipped(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "# hiverun: optional health=tcp://127.0.0.1:1\nbad: sh -c 'exit 4'\n# hiverun: depends=bad\ndep: sleep 301\n"})
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	r := hiverun(t, dir, nil, "up", "--detach")
+	if r.code != 1 || !strings.Contains(r.stdout, "dep could not start: it depends on bad, which failed") || strings.Contains(r.stdout, "last 0 lines") {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

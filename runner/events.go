@@ -67,7 +67,8 @@ func (r *run) handle(c change) {
 			r.failed = in.spec.Display
 			why := "failed"
 			if c.to == life.Skipped {
-				why = "could not start"
+				// Why, too: "it depends on bad, which failed".
+				why = "could not start: " + c.reason
 			}
 			r.stop(fmt.Sprintf("%s %s", name, why), 1)
 		}

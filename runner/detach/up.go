@@ -168,9 +168,13 @@ func showFailure(out io.Writer, dir *state.Dir, plan *procfile.Plan, st *state.S
 	fmt.Fprintf(out, "hiverun: the stack did not come up: %s\n", strings.TrimPrefix(failureText(st, failed), "failed: "))
 	for _, in := range failed {
 		lines := logs.LastLinesSince(filepath.Join(dir.Path, "logs", in.Name+".log"), 20, st.At)
-		if len(lines) == 1 {
+		switch {
+		case len(lines) == 0:
+			// Skipped, or silent: no empty "last 0 lines".
+			continue
+		case len(lines) == 1:
 			fmt.Fprintf(out, "last line of %s:\n", in.Display)
-		} else {
+		default:
 			fmt.Fprintf(out, "last %d lines of %s:\n", len(lines), in.Display)
 		}
 		for _, l := range lines {
