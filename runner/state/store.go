@@ -63,14 +63,32 @@ type identity struct {
 
 func (s *Store) identityOf(in *procfile.Instance) identity {
 	s.idMu.Lock()
-	defer s.idMu.Unlock()
 	id, ok := s.ids[in]
-	if !ok {
-		fp, settings := procfile.Identity(in)
-		id = identity{fp, &settings}
+	s.idMu.Unlock()
+	if ok {
+		return id
+	}
+	// Hashed outside the lock: the instances' goroutines and identifyAll
+	// hash side by side.
+	fp, settings := procfile.Identity(in)
+	id = identity{fp, &settings}
+	s.idMu.Lock()
+	if first, ok := s.ids[in]; ok {
+		id = first
+	} else {
 		s.ids[in] = id
 	}
+	s.idMu.Unlock()
 	return id
+}
+
+// identifyAll hashes the plan's identities ahead of the starts that record
+// them, in the background: before the first start one core is idle, and
+// the starts themselves are bound by the CPU.
+func (s *Store) identifyAll(plan []*procfile.Instance) {
+	for _, in := range plan {
+		s.identityOf(in)
+	}
 }
 
 // NewStore starts recording a supervision of plan. reclaimed is how many
@@ -101,6 +119,7 @@ func NewStore(d *Dir, mem *Memory, log *Log, plan *procfile.Plan, selection []st
 	// the processes are still found by the stack id in their environment,
 	// and the next write may well succeed.
 	s.wrote("memory.json", d.SaveMemory(mem))
+	go s.identifyAll(plan.Instances)
 	go s.writer()
 	return s, nil
 }
