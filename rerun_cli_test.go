@@ -214,3 +214,50 @@ func TestUpDetachRerunWithFailedOptional(t *testing.T) {
 		t.Fatalf("rerun after an edit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestUpDetachRerunAfterEditingASkipped: an edit of a process that is
+// skipped again (what it depends on keeps failing) is taken in once: the
+// next rerun says unchanged. Its record kept the old settings, and every
+// rerun restarted the failing process again (found using it).
+func TestUpDetachRerunAfterEditingASkipped(t *testing.T) {
+	t.Parallel()
+	procfile := func(n int) string {
+		return fmt.Sprintf("# hiverun: optional health=tcp://127.0.0.1:1\nbad: sh -c 'exit 4'\n# hiverun: depends=bad optional\ndep: sleep %d\nweb: sleep 301\n", n)
+	}
+	dir := project(t, map[string]string{"Procfile": procfile(300)})
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
+		t.Fatalf("up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	os.WriteFile(filepath.Join(dir, "Procfile"), []byte(procfile(299)), 0o644)
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 || !strings.Contains(r.stdout, "dep (command changed)") {
+		t.Fatalf("rerun after the edit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 || !strings.Contains(r.stdout, "unchanged") {
+		t.Fatalf("rerun with no edit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// TestStatusPortAfterReload: status shows the port a reload moved a
+// process to; it showed the old one (found using it).
+func TestStatusPortAfterReload(t *testing.T) {
+	t.Parallel()
+	web := func(port int) string {
+		return fmt.Sprintf("# hiverun: port=%d\nweb: python3 -m http.server $PORT --bind 127.0.0.1\n", port)
+	}
+	dir := project(t, map[string]string{"Procfile": web(freePort(t))})
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
+		t.Fatalf("up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	port := freePort(t)
+	os.WriteFile(filepath.Join(dir, "Procfile"), []byte(web(port)), 0o644)
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 || !strings.Contains(r.stdout, "port changed") {
+		t.Fatalf("rerun: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r := hiverun(t, dir, nil, "status", "--json")
+	var st struct{ Instances []struct{ Port int } }
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || len(st.Instances) != 1 || st.Instances[0].Port != port {
+		t.Fatalf("status after the reload (%v):\n%s\nwant port %d", err, r.stdout, port)
+	}
+}

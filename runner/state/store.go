@@ -171,10 +171,8 @@ func Expected(mem *Memory) map[string]time.Duration {
 // addRecord gives in a record, with mu held (or before the store is
 // shared).
 func (s *Store) addRecord(in *procfile.Instance) {
-	rec := &Instance{
-		Name: in.Name, Process: in.Proc.Name, Index: in.Proc.Index, Command: in.Proc.Command, Port: in.Port,
-		PortOwned: in.PortOwned, Optional: in.Proc.Optional, Oneshot: in.Proc.Oneshot, State: life.Waiting,
-	}
+	rec := &Instance{Name: in.Name, Process: in.Proc.Name, Index: in.Proc.Index, State: life.Waiting}
+	describe(rec, in)
 	s.mem.Instances = append(s.mem.Instances, rec)
 	s.records[in.Name], s.specs[in.Name] = rec, in
 }

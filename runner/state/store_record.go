@@ -82,7 +82,8 @@ func (s *Store) started(r life.Record) {
 			in.Restarts++
 		}
 		in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, ct, life.Starting, &t
-		in.Fingerprint, in.Command, in.Settings = id.fingerprint, r.Instance.Proc.Command, id.settings
+		in.Fingerprint, in.Settings = id.fingerprint, id.settings
+		describe(in, r.Instance)
 		in.ReadyAt, in.ExitCode, in.Health, in.Reason = nil, nil, nil, ""
 	}, true)
 }
@@ -120,7 +121,12 @@ func (s *Store) health(r life.Record) {
 // failed records an instance that failed or was skipped before it became
 // ready; an exit code only when a process of it ran.
 func (s *Store) failed(r life.Record) {
+	// What it would run with now: a reload that changed a process that
+	// is skipped again must not find it changed at every rerun.
+	id := s.identityOf(r.Instance)
 	s.update(r.Instance.Name, func(in *Instance) {
+		in.Fingerprint, in.Settings = id.fingerprint, id.settings
+		describe(in, r.Instance)
 		if r.Kind == life.RecSkipped {
 			in.State = life.Skipped
 		} else {
@@ -182,4 +188,11 @@ func (s *Store) boot(r life.Record) {
 	s.mu.Unlock()
 	s.wrote("memory.json", err)
 	s.changed()
+}
+
+// describe sets what a record says of how its instance runs from spec,
+// which a reload may have changed (status showed the old port after one).
+func describe(in *Instance, spec *procfile.Instance) {
+	in.Command, in.Port, in.PortOwned = spec.Proc.Command, spec.Port, spec.PortOwned
+	in.Optional, in.Oneshot = spec.Proc.Optional, spec.Proc.Oneshot
 }

@@ -104,7 +104,12 @@ func Build(dir *state.Dir) (*Report, error) {
 			// Its stop is done; memory.json was about to say so.
 			row.State = string(life.Stopped)
 		case in.Running() && !alive:
-			row.State = "gone"
+			// Ended, and memory.json not yet saying so: "gone" was a
+			// word of status's own, outside the states.
+			row.State = string(life.Exited)
+			if row.Reason == "" {
+				row.Reason = "its process is no longer running"
+			}
 		case alive && !supAlive:
 			row.State = "orphaned"
 		case !supAlive && (in.State == life.Waiting || in.State == life.Backoff):
