@@ -261,3 +261,27 @@ func TestStatusPortAfterReload(t *testing.T) {
 		t.Fatalf("status after the reload (%v):\n%s\nwant port %d", err, r.stdout, port)
 	}
 }
+
+// TestUpDetachRerunStopsTheStack: an edit after which a required process
+// exits stops the stack, and up --detach says so, with the changes: it
+// said only "the stack is stopping; the rest of the stack runs on" (found
+// using it).
+func TestUpDetachRerunStopsTheStack(t *testing.T) {
+	t.Parallel()
+	port := freePort(t)
+	procfile := func(web, api string) string {
+		return fmt.Sprintf("web: %s\n# hiverun: port=%d\napi: %s\n", web, port, api)
+	}
+	dir := project(t, map[string]string{"Procfile": procfile("sleep 301", "python3 -m http.server $PORT --bind 127.0.0.1")})
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
+		t.Fatalf("up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	// api takes a second to be ready again; web ends meanwhile.
+	os.WriteFile(filepath.Join(dir, "Procfile"), []byte(procfile("sh -c 'sleep 0.3; exit 3'", "sh -c 'sleep 1; exec python3 -m http.server $PORT --bind 127.0.0.1'")), 0o644)
+	r := hiverun(t, dir, nil, "up", "--detach")
+	out := r.stdout + r.stderr
+	if r.code != 1 || !strings.Contains(out, "web (command changed)") || !strings.Contains(out, "the stack is stopping: web exited with code 3") || strings.Contains(out, "runs on") {
+		t.Fatalf("rerun: exit %d\n%s", r.code, out)
+	}
+}

@@ -207,13 +207,20 @@ func (r *run) answerWaiters() {
 			if said != "" {
 				failed = said + "; " + failed
 			}
-			w.reply <- life.ControlReply{Error: failed, Started: w.started}
+			w.reply <- life.ControlReply{Error: failed, Started: w.started, Stopping: stopping}
 		case done && said != "":
 			w.reply <- life.ControlReply{OK: true, Message: said, Started: w.started}
 		case done:
 			w.reply <- life.ControlReply{OK: true, Message: w.op + " " + names(w.ins)}
 		case stopping:
-			w.reply <- life.ControlReply{Error: "the stack is stopping", Started: w.started}
+			why := "the stack is stopping"
+			if r.stopReason != "" {
+				why += ": " + r.stopReason
+			}
+			if said != "" {
+				why = said + "; " + why
+			}
+			w.reply <- life.ControlReply{Error: why, Started: w.started, Stopping: true}
 		default:
 			kept = append(kept, w)
 		}

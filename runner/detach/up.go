@@ -86,6 +86,10 @@ func rerun(out io.Writer, dir *state.Dir, plan *procfile.Plan, report string, de
 		fmt.Fprintf(out, "hiverun: %s\n", r.Error)
 		return false, nil
 	}
+	if !r.OK && r.Stopping {
+		// A required process that was restarted failed: the stack stops.
+		return true, &exitcode.Code{Code: exitcode.Failed, Msg: r.Error}
+	}
 	if !r.OK {
 		// A changed process failed; the rest runs on, as it was.
 		return true, &exitcode.Code{Code: exitcode.Failed, Msg: fmt.Sprintf("%s; the rest of the stack runs on (supervisor pid %d)", r.Error, mem.Supervisor.PID)}

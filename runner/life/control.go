@@ -22,4 +22,6 @@ type ControlReply struct {
 	// Started names the instances a start request started (the others
 	// were running already): what its asker stops when done with them.
 	Started []string `json:"started,omitempty"`
+	// Stopping: the stack stops (Error says why); nothing runs on.
+	Stopping bool `json:"stopping,omitempty"`
 }
