@@ -254,7 +254,7 @@ func TestUpDetachOverForeground(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, want) {
 		t.Fatalf("exit %d, want %q in:\n%s%s", r.code, want, r.stdout, r.stderr)
 	}
-	s.Cmd.Wait()
+	s.Wait()
 	if !strings.Contains(s.Output(), "stopping: taken over by hiverun") {
 		t.Errorf("the foreground stack's screen:\n%s", s.Output())
 	}

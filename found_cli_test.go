@@ -390,3 +390,19 @@ func TestUpDetachSaysWhySkipped(t *testing.T) {
 		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// TestUpDetachNamesOptionalDown: up --detach's ready line counts the
+// optional processes that are not running, as the foreground's does, and a
+// process skipped behind a skipped one says so, not "which failed" (found
+// using it).
+func TestUpDetachNamesOptionalDown(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "# hiverun: optional health=tcp://127.0.0.1:1\nbad: sh -c 'exit 4'\n# hiverun: depends=bad optional\nmid: sleep 300\n# hiverun: depends=mid optional\ntop: sleep 300\nweb: sleep 302\n"})
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 || !strings.Contains(r.stdout, "(3 optional not running)") {
+		t.Fatalf("up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if r := hiverun(t, dir, nil, "status", "--json"); !strings.Contains(r.stdout, "it depends on mid, which was skipped") {
+		t.Fatalf("status --json:\n%s", r.stdout)
+	}
+}

@@ -113,7 +113,7 @@ func cleanupStack(t *testing.T, s *bench.Stack) {
 func killSupervisor(t *testing.T, s *bench.Stack) {
 	t.Helper()
 	s.Cmd.Process.Kill()
-	s.Cmd.Wait()
+	s.Wait()
 }
 
 func waitGone(t *testing.T, id string, limit time.Duration) {
@@ -364,7 +364,7 @@ func TestSecondSupervisorTakesOver(t *testing.T) {
 	}
 	firstDone := make(chan struct{})
 	go func() {
-		first.Cmd.Wait()
+		first.Wait()
 		close(firstDone)
 	}()
 	second, err := bench.StartStack(bin, dir)
@@ -503,7 +503,7 @@ func testKilledAtRandomMoments(t *testing.T) {
 		ids = append(ids, s.ID)
 		time.Sleep(time.Duration(rng.Intn(250)) * time.Millisecond)
 		s.Cmd.Process.Kill()
-		s.Cmd.Wait()
+		s.Wait()
 		b, err := os.ReadFile(filepath.Join(dir, ".hiverun", "memory.json"))
 		if err == nil && !json.Valid(b) {
 			t.Fatalf("cycle %d: memory.json is not valid JSON: %q", i, b)

@@ -454,7 +454,7 @@ func TestUIFlag(t *testing.T) {
 		t.Fatalf("stop the stack: %d %s", code, body)
 	}
 	done := make(chan error, 1)
-	go func() { done <- s.Cmd.Wait() }()
+	go func() { done <- s.Wait() }()
 	select {
 	case err := <-done:
 		if err != nil {

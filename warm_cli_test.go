@@ -25,7 +25,7 @@ func TestTakeoverSaysWho(t *testing.T) {
 	dir := project(t, map[string]string{"Procfile": "app: sleep 300\n"})
 	first := startAndWait(t, dir)
 	second := startAndWait(t, dir)
-	if err := first.Cmd.Wait(); err != nil {
+	if err := first.Wait(); err != nil {
 		t.Fatalf("the first hiverun after a takeover: %v\n%s", err, first.Output())
 	}
 	want := fmt.Sprintf("stopping: taken over by hiverun (pid %d) from another terminal", second.Cmd.Process.Pid)
@@ -36,7 +36,7 @@ func TestTakeoverSaysWho(t *testing.T) {
 		t.Fatalf("stop: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 	done := make(chan error, 1)
-	go func() { done <- second.Cmd.Wait() }()
+	go func() { done <- second.Wait() }()
 	select {
 	case <-done:
 	case <-time.After(20 * time.Second):

@@ -108,7 +108,7 @@ func Boot(bin string, n, basePort int) (BootResult, error) {
 	at, err := s.WaitLine("| ready in", 30*time.Second)
 	if err != nil {
 		s.Cmd.Process.Kill()
-		s.Cmd.Wait()
+		s.Wait()
 		return res, err
 	}
 	res.Hiverun = at.Sub(s.Start)

@@ -45,7 +45,7 @@ func Parallel(bin string, n, basePort int) (ParallelResult, error) {
 		at, err := s.WaitLine("| ready in", 30*time.Second)
 		if err != nil {
 			s.Cmd.Process.Kill()
-			s.Cmd.Wait()
+			s.Wait()
 			return 0, err
 		}
 		_, err = s.Interrupt()

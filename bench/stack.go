@@ -29,6 +29,7 @@ type Stack struct {
 	StartMono int64
 	ID        string
 	all       *bytes.Buffer
+	read      chan struct{} // closed once the output has been read to its end
 }
 
 // StartStack runs bin with a Procfile in dir; every process carries
@@ -43,7 +44,7 @@ func StartStack(bin, dir string, args ...string) (*Stack, error) {
 		return nil, err
 	}
 	cmd.Stderr = cmd.Stdout
-	s := &Stack{Cmd: cmd, Lines: make(chan string, 1<<16), ID: id, all: &bytes.Buffer{}}
+	s := &Stack{Cmd: cmd, Lines: make(chan string, 1<<16), ID: id, all: &bytes.Buffer{}, read: make(chan struct{})}
 	s.Start, s.StartMono = time.Now(), monoNow()
 	if err := cmd.Start(); err != nil {
 		return nil, err
@@ -60,6 +61,7 @@ func StartStack(bin, dir string, args ...string) (*Stack, error) {
 			}
 			if err != nil {
 				close(s.Lines)
+				close(s.read)
 				return
 			}
 		}
@@ -75,7 +77,7 @@ func (s *Stack) WaitLine(sub string, limit time.Duration) (time.Time, error) {
 		select {
 		case l, ok := <-s.Lines:
 			if !ok {
-				werr := s.Cmd.Wait()
+				werr := s.Wait()
 				return time.Time{}, fmt.Errorf("hiverun ended (%v) before %q; output so far:\n%s", werr, sub, s.all.String())
 			}
 			s.all.WriteString(l + "\n")
@@ -107,7 +109,7 @@ func (s *Stack) Output() string {
 func (s *Stack) Interrupt() (time.Duration, error) {
 	t0 := time.Now()
 	_ = s.Cmd.Process.Signal(syscall.SIGINT)
-	err := s.Cmd.Wait()
+	err := s.Wait()
 	d := time.Since(t0)
 	if err != nil {
 		return d, fmt.Errorf("hiverun: %v", err)
@@ -159,4 +161,12 @@ func waitCount(id, cmdName string, n int, limit time.Duration) error {
 		time.Sleep(time.Millisecond)
 	}
 	return fmt.Errorf("%d %s processes not running within %s: %v", n, cmdName, limit, Comms(id, ""))
+}
+
+// Wait waits for hiverun to exit once its output has been read to the
+// end: exec.Cmd.Wait closes the pipe, and called first it lost the last
+// lines (TestTakeoverSaysWho missed "stopping: stopped by" now and then).
+func (s *Stack) Wait() error {
+	<-s.read
+	return s.Cmd.Wait()
 }

@@ -124,20 +124,23 @@ func (r *run) decide() {
 		if sv.state != life.Waiting {
 			continue
 		}
-		ready, failed := true, ""
+		ready, failed, what := true, "", "failed"
 		for _, d := range in.deps {
 			switch {
 			case d.sv.expect || !(d.sv.state == life.Ready || d.sv.state == life.Unhealthy || d.sv.state == life.Exited && d.spec.Proc.Oneshot && d.sv.code == 0):
 				ready = false
 				if !d.sv.expect && (d.sv.state == life.Failed || d.sv.state == life.Skipped) && failed == "" {
 					failed = d.spec.Display
+					if d.sv.state == life.Skipped {
+						what = "was skipped"
+					}
 				}
 			}
 		}
 		switch {
 		case failed != "":
 			sv.expect = true
-			in.post(input{kind: evDepFailed, reason: fmt.Sprintf("it depends on %s, which failed", failed)})
+			in.post(input{kind: evDepFailed, reason: fmt.Sprintf("it depends on %s, which %s", failed, what)})
 		case ready:
 			sv.expect = true
 			in.post(input{kind: evDepsReady})

@@ -158,8 +158,19 @@ func printUp(out io.Writer, plan *procfile.Plan, supervisor int, st *state.Start
 		}
 		parts = append(parts, fmt.Sprintf("%s %.2fs", name, float64(st.ReadyMS[n])/1000))
 	}
-	fmt.Fprintf(out, "hiverun: ready in %.2fs — %s (supervisor pid %d; hiverun logs, hiverun status, hiverun stop)\n",
-		float64(st.BootMS)/1000, strings.Join(parts, " → "), supervisor)
+	// As the foreground says it: optional processes that did not come up.
+	down := 0
+	for _, in := range plan.Instances {
+		if _, ok := st.ReadyMS[in.Name]; in.Proc.Optional && !ok {
+			down++
+		}
+	}
+	more := ""
+	if down > 0 {
+		more = fmt.Sprintf(" (%d optional not running)", down)
+	}
+	fmt.Fprintf(out, "hiverun: ready in %.2fs — %s%s (supervisor pid %d; hiverun logs, hiverun status, hiverun stop)\n",
+		float64(st.BootMS)/1000, strings.Join(parts, " → "), more, supervisor)
 }
 
 // failedName is the process a failed startup names ("failed: api failed").
