@@ -406,3 +406,13 @@ func TestUpDetachNamesOptionalDown(t *testing.T) {
 		t.Fatalf("status --json:\n%s", r.stdout)
 	}
 }
+
+// TestRunAFolder: run of a folder exits 126 and says so, as a shell does;
+// it said "command not found" (127) (found using it).
+func TestRunAFolder(t *testing.T) {
+	t.Parallel()
+	dir := project(t, map[string]string{"Procfile": "web: sleep 1\n", "adir/x": ""})
+	if r := hiverun(t, dir, nil, "run", "--", "./adir"); r.code != 126 || !strings.Contains(r.stderr, "is a directory") {
+		t.Fatalf("exit %d:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}

@@ -42,9 +42,13 @@ func (e *Code) Error() string {
 type NotFoundError struct {
 	Name  string
 	Found bool
+	Dir   bool // Found, and a folder (126, as a shell says it)
 }
 
 func (e *NotFoundError) Error() string {
+	if e.Dir {
+		return fmt.Sprintf("run: %s: is a directory", e.Name)
+	}
 	if e.Found {
 		return fmt.Sprintf("run: %s: permission denied (not an executable file)", e.Name)
 	}

@@ -147,8 +147,5 @@ func missingCommand(name, dir string) error {
 	}
 	fi, err := os.Stat(p)
 	found := strings.ContainsRune(name, '/') && err == nil
-	if found && fi.IsDir() {
-		found = false
-	}
-	return &exitcode.NotFoundError{Name: name, Found: found}
+	return &exitcode.NotFoundError{Name: name, Found: found, Dir: found && fi.IsDir()}
 }
