@@ -185,13 +185,8 @@ bad: sh -c 'exit 4'
 # hiverun: depends=bad optional
 dep: sleep 301
 `})
-	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
-	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
-		t.Fatalf("up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 || !strings.Contains(r.stdout, "unchanged") {
-		t.Fatalf("rerun at once: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
+	upDetached(t, dir)
+	rerunSays(t, dir, "unchanged")
 }
 
 // TestUpDetachRerunWithFailedOptional: after an edit, up --detach names
@@ -204,15 +199,9 @@ func TestUpDetachRerunWithFailedOptional(t *testing.T) {
 		return fmt.Sprintf("a: sleep %d\n# hiverun: optional health=tcp://127.0.0.1:1\nbad: sh -c 'exit 4'\n", n)
 	}
 	dir := project(t, map[string]string{"Procfile": procfile(300)})
-	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
-	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
-		t.Fatalf("up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
+	upDetached(t, dir)
 	os.WriteFile(filepath.Join(dir, "Procfile"), []byte(procfile(301)), 0o644)
-	r := hiverun(t, dir, nil, "up", "--detach")
-	if r.code != 0 || !strings.Contains(r.stdout, "restarted a (command changed)") || !strings.Contains(r.stdout, "bad (optional) not running") {
-		t.Fatalf("rerun after an edit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
+	rerunSays(t, dir, "restarted a (command changed)", "bad (optional) not running")
 }
 
 // TestUpDetachRerunAfterEditingASkipped: an edit of a process that is
@@ -225,17 +214,10 @@ func TestUpDetachRerunAfterEditingASkipped(t *testing.T) {
 		return fmt.Sprintf("# hiverun: optional health=tcp://127.0.0.1:1\nbad: sh -c 'exit 4'\n# hiverun: depends=bad optional\ndep: sleep %d\nweb: sleep 301\n", n)
 	}
 	dir := project(t, map[string]string{"Procfile": procfile(300)})
-	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
-	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
-		t.Fatalf("up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
+	upDetached(t, dir)
 	os.WriteFile(filepath.Join(dir, "Procfile"), []byte(procfile(299)), 0o644)
-	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 || !strings.Contains(r.stdout, "dep (command changed)") {
-		t.Fatalf("rerun after the edit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
-	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 || !strings.Contains(r.stdout, "unchanged") {
-		t.Fatalf("rerun with no edit: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
+	rerunSays(t, dir, "dep (command changed)")
+	rerunSays(t, dir, "unchanged")
 }
 
 // TestStatusPortAfterReload: status shows the port a reload moved a
@@ -246,15 +228,10 @@ func TestStatusPortAfterReload(t *testing.T) {
 		return fmt.Sprintf("# hiverun: port=%d\nweb: python3 -m http.server $PORT --bind 127.0.0.1\n", port)
 	}
 	dir := project(t, map[string]string{"Procfile": web(freePort(t))})
-	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
-	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
-		t.Fatalf("up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
+	upDetached(t, dir)
 	port := freePort(t)
 	os.WriteFile(filepath.Join(dir, "Procfile"), []byte(web(port)), 0o644)
-	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 || !strings.Contains(r.stdout, "port changed") {
-		t.Fatalf("rerun: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
+	rerunSays(t, dir, "port changed")
 	r := hiverun(t, dir, nil, "status", "--json")
 	var st struct{ Instances []struct{ Port int } }
 	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || len(st.Instances) != 1 || st.Instances[0].Port != port {
@@ -273,15 +250,33 @@ func TestUpDetachRerunStopsTheStack(t *testing.T) {
 		return fmt.Sprintf("web: %s\n# hiverun: port=%d\napi: %s\n", web, port, api)
 	}
 	dir := project(t, map[string]string{"Procfile": procfile("sleep 301", "python3 -m http.server $PORT --bind 127.0.0.1")})
-	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
-	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
-		t.Fatalf("up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
-	}
+	upDetached(t, dir)
 	// api takes a second to be ready again; web ends meanwhile.
 	os.WriteFile(filepath.Join(dir, "Procfile"), []byte(procfile("sh -c 'sleep 0.3; exit 3'", "sh -c 'sleep 1; exec python3 -m http.server $PORT --bind 127.0.0.1'")), 0o644)
 	r := hiverun(t, dir, nil, "up", "--detach")
 	out := r.stdout + r.stderr
 	if r.code != 1 || !strings.Contains(out, "web (command changed)") || !strings.Contains(out, "the stack is stopping: web exited with code 3") || strings.Contains(out, "runs on") {
 		t.Fatalf("rerun: exit %d\n%s", r.code, out)
+	}
+}
+
+// upDetached brings the project in dir up with up --detach, and stops it
+// when the test ends.
+func upDetached(t *testing.T, dir string) {
+	t.Helper()
+	t.Cleanup(func() { hiverun(t, dir, nil, "stop") })
+	if r := hiverun(t, dir, nil, "up", "--detach"); r.code != 0 {
+		t.Fatalf("up: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// rerunSays runs up --detach again: it must exit 0 and say each of want.
+func rerunSays(t *testing.T, dir string, want ...string) {
+	t.Helper()
+	r := hiverun(t, dir, nil, "up", "--detach")
+	for _, w := range want {
+		if r.code != 0 || !strings.Contains(r.stdout, w) {
+			t.Fatalf("rerun, want %q: exit %d\n%s%s", w, r.code, r.stdout, r.stderr)
+		}
 	}
 }

@@ -200,14 +200,10 @@ func (r *run) answerWaiters() {
 			r.syncJournal()
 		}
 		// A reload's answer names what it changed, whatever came of it.
-		said := strings.Join(append([]string{w.msg}, notes...), "; ")
-		said = strings.TrimPrefix(said, "; ")
+		said := clauses(w.msg, strings.Join(notes, "; "))
 		switch {
 		case failed != "" && (done || stopping):
-			if said != "" {
-				failed = said + "; " + failed
-			}
-			w.reply <- life.ControlReply{Error: failed, Started: w.started, Stopping: stopping}
+			w.reply <- life.ControlReply{Error: clauses(said, failed), Started: w.started, Stopping: stopping}
 		case done && said != "":
 			w.reply <- life.ControlReply{OK: true, Message: said, Started: w.started}
 		case done:
@@ -217,10 +213,7 @@ func (r *run) answerWaiters() {
 			if r.stopReason != "" {
 				why += ": " + r.stopReason
 			}
-			if said != "" {
-				why = said + "; " + why
-			}
-			w.reply <- life.ControlReply{Error: why, Started: w.started, Stopping: true}
+			w.reply <- life.ControlReply{Error: clauses(said, why), Started: w.started, Stopping: true}
 		default:
 			kept = append(kept, w)
 		}
@@ -355,4 +348,15 @@ func names(ins []*inst) string {
 		out = append(out, in.spec.Display)
 	}
 	return strings.Join(out, ", ")
+}
+
+// clauses joins the non-empty parts of one answer with "; ".
+func clauses(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "; ")
 }

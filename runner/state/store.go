@@ -61,6 +61,9 @@ type identity struct {
 	settings    *procfile.Settings
 }
 
+// set gives rec this identity.
+func (id identity) set(rec *Instance) { rec.Fingerprint, rec.Settings = id.fingerprint, id.settings }
+
 func (s *Store) identityOf(in *procfile.Instance) identity {
 	s.idMu.Lock()
 	id, ok := s.ids[in]
@@ -111,7 +114,7 @@ func NewStore(d *Dir, mem *Memory, log *Log, plan *procfile.Plan, selection []st
 	mem.Instances = nil
 	// The first write names the supervisor and the stack id before any
 	// process carries it; the records' identities (hashing each one's
-	// environment) come with the starts, off this path.
+	// environment) are made after it, by identifyAll.
 	for _, in := range plan.Instances {
 		s.addRecord(in)
 	}
@@ -182,8 +185,7 @@ func (s *Store) addRecord(in *procfile.Instance) {
 func (s *Store) identify() {
 	for name, rec := range s.records {
 		if rec.Fingerprint == "" {
-			id := s.identityOf(s.specs[name])
-			rec.Fingerprint, rec.Settings = id.fingerprint, id.settings
+			s.identityOf(s.specs[name]).set(rec)
 		}
 	}
 }

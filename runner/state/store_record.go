@@ -49,7 +49,7 @@ func (s *Store) Record(r life.Record) {
 		// A reload applied a change live: a rerun compares with it.
 		id := s.identityOf(r.Instance)
 		s.updateAt(r.Instance.Name, func(in *Instance) {
-			in.Settings, in.Fingerprint = id.settings, id.fingerprint
+			id.set(in)
 		}, true)
 	}
 }
@@ -82,7 +82,7 @@ func (s *Store) started(r life.Record) {
 			in.Restarts++
 		}
 		in.PID, in.PGID, in.CreateTime, in.State, in.StartedAt = r.PID, r.PGID, ct, life.Starting, &t
-		in.Fingerprint, in.Settings = id.fingerprint, id.settings
+		id.set(in)
 		describe(in, r.Instance)
 		in.ReadyAt, in.ExitCode, in.Health, in.Reason = nil, nil, nil, ""
 	}, true)
@@ -125,7 +125,7 @@ func (s *Store) failed(r life.Record) {
 	// is skipped again must not find it changed at every rerun.
 	id := s.identityOf(r.Instance)
 	s.update(r.Instance.Name, func(in *Instance) {
-		in.Fingerprint, in.Settings = id.fingerprint, id.settings
+		id.set(in)
 		describe(in, r.Instance)
 		if r.Kind == life.RecSkipped {
 			in.State = life.Skipped
