@@ -65,6 +65,35 @@ func groupOf(leader int, members []int) []int {
 	return out
 }
 
+// settle says row's state as it is now: memory.json's, corrected by
+// whether its process still runs and its supervisor still lives, with the
+// code and reason of an end.
+func settle(row *Row, in *state.Instance, alive, supAlive bool) {
+	switch in.State {
+	case life.Exited, life.Failed, life.Backoff:
+		row.ExitCode, row.Reason = in.ExitCode, in.Reason
+	case life.Skipped:
+		row.Reason = in.Reason
+	}
+	switch {
+	case in.State == life.Stopping && !alive:
+		// Its stop is done; memory.json was about to say so.
+		row.State = string(life.Stopped)
+	case in.Running() && !alive:
+		// Ended, and memory.json not yet saying so: "gone" was a word
+		// of status's own, outside the states.
+		row.State = string(life.Exited)
+		if row.Reason == "" {
+			row.Reason = "its process is no longer running"
+		}
+	case alive && !supAlive:
+		row.State = "orphaned"
+	case !supAlive && (in.State == life.Waiting || in.State == life.Backoff):
+		// No supervisor will ever start it.
+		row.State = string(life.Stopped)
+	}
+}
+
 // Build reads the stack of a state folder (nil: none has run here) as
 // `status` shows it.
 func Build(dir *state.Dir) (*Report, error) {
@@ -92,30 +121,8 @@ func Build(dir *state.Dir) (*Report, error) {
 		seen[in.Name] = true
 		row := Row{Name: in.Name, Process: in.Process, State: string(in.State), PID: in.PID, Port: in.Port,
 			Optional: in.Optional, Oneshot: in.Oneshot, Health: in.Health, Restarts: in.Restarts}
-		switch in.State {
-		case life.Exited, life.Failed, life.Backoff:
-			row.ExitCode, row.Reason = in.ExitCode, in.Reason
-		case life.Skipped:
-			row.Reason = in.Reason
-		}
 		alive := in.Ours()
-		switch {
-		case in.State == life.Stopping && !alive:
-			// Its stop is done; memory.json was about to say so.
-			row.State = string(life.Stopped)
-		case in.Running() && !alive:
-			// Ended, and memory.json not yet saying so: "gone" was a
-			// word of status's own, outside the states.
-			row.State = string(life.Exited)
-			if row.Reason == "" {
-				row.Reason = "its process is no longer running"
-			}
-		case alive && !supAlive:
-			row.State = "orphaned"
-		case !supAlive && (in.State == life.Waiting || in.State == life.Backoff):
-			// No supervisor will ever start it.
-			row.State = string(life.Stopped)
-		}
+		settle(&row, in, alive, supAlive)
 		if !alive && in.Health != nil && in.Health.OK {
 			// "ok" for a process that no longer runs would be a lie; a
 			// failing answer still says why it is not running.
